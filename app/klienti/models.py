@@ -323,3 +323,11 @@ class EncryptionCanary(models.Model):
 def encrypted_field_names(model) -> list[str]:
     """Names of a model's encrypted fields, in declaration order."""
     return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+
+
+# Models of the API, notifications and GDPR features live in their own module.
+from .operational_models import (  # noqa: E402, F401
+    ApiToken,
+    ErasureLog,
+    NotificationClaim,
+)
