@@ -76,9 +76,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "klienti.apps.KlientiConfig",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz: answered before host checks, HTTPS redirect and login.
+    "klienti.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hypoteky.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -244,3 +249,49 @@ LOGGING = {
         "axes": {"level": "WARNING", "propagate": True},
     },
 }
+
+# REST API (klienti.api): token for scripts, session for the browser, no Basic auth.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "klienti.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["klienti.api.permissions.IsCrmUser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "klienti.api.throttling.AnonThrottle",
+        "klienti.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "30/minute"),
+        "user": env("API_THROTTLE_USER", "1200/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "klienti.api.pagination.CasePagination",
+    "PAGE_SIZE": CASES_PER_PAGE,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "klienti.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hypotéky CRM API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "klienti.api.schema.add_error_responses",
+    ],
+}
+
+# GDPR: closed cases are erased this many days after closing (gdpr_purge);
+# erasures are also appended to this file, kept outside database backups.
+GDPR_RETENTION_DAYS = env_int("GDPR_RETENTION_DAYS", 3650)
+GDPR_ERASURE_LOG = env("GDPR_ERASURE_LOG")
+
+# Notifications: digest horizon in days; base URL for links in e-mails.
+NOTIFICATION_DAYS = env_int("NOTIFICATION_DAYS", 3)
+SITE_URL = env("SITE_URL").rstrip("/")
