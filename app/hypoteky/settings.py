@@ -66,7 +66,7 @@ if BLIND_INDEX_KEY in FIELD_ENCRYPTION_KEY:
     raise ImproperlyConfigured("HYPOTEKY_BLIND_INDEX_KEY must differ from the encryption keys.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hypoteky.apps.OTPAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

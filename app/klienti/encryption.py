@@ -74,9 +74,13 @@ class RotationResult:
 
 
 def _encrypted_models():
-    from .models import CaseStep, EncryptionCanary, Klient, encrypted_field_names
+    """Every model of the app with encrypted fields, so new ones are rotated too."""
+    from django.apps import apps
 
-    return [(m, encrypted_field_names(m)) for m in (Klient, CaseStep, EncryptionCanary)]
+    from .models import encrypted_field_names
+
+    models = apps.get_app_config("klienti").get_models()
+    return [(m, names) for m in models if (names := encrypted_field_names(m))]
 
 
 def rotate_field_key(batch_size: int = 500, progress=None) -> RotationResult:

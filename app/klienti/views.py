@@ -1,0 +1,191 @@
+"""Pages that show cases: dashboard, list with search, detail, client portal."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from . import access, audit, roles
+from .blind_index import search_indexes
+from .forms import (
+    CaseFilterForm,
+    CompleteStepForm,
+    ReassignForm,
+    RejectForm,
+    SearchForm,
+    StepDeadlineForm,
+    StepNoteForm,
+)
+from .models import ACTIVE_STATUSES
+from .steps import get_step
+
+# Columns a list row shows: loading only these keeps the other 13 encrypted
+# fields out of the query and saves their decryption.
+LIST_COLUMNS = (
+    "id",
+    "full_name",
+    "status",
+    "opened_on",
+    "current_step",
+    "current_deadline",
+    "bank",
+    "loan_amount",
+    "ltv",
+    "adviser__id",
+    "adviser__username",
+    "adviser__first_name",
+    "adviser__last_name",
+)
+DASHBOARD_ROWS = 15
+
+
+def crm_user_required(view):
+    """Advisers and managers only. For anyone else the CRM's pages do not
+    exist (404), like another adviser's case; `home` sends them where they belong."""
+
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not access.can_use_crm(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _list_queryset(user):
+    return access.cases_visible_to(user).select_related("adviser").only(*LIST_COLUMNS)
+
+
+@login_required
+def home(request):
+    if access.can_use_crm(request.user):
+        return redirect("klienti:dashboard")
+    if roles.is_portal_client(request.user):
+        return redirect("klienti:portal")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    raise PermissionDenied
+
+
+@crm_user_required
+def dashboard(request):
+    today = timezone.localdate()
+    week_end = today + timedelta(days=7)
+    active = _list_queryset(request.user).filter(status__in=ACTIVE_STATUSES)
+    context = {
+        "today": today,
+        "overdue": list(
+            active.filter(current_deadline__lt=today).order_by("current_deadline", "id")[
+                :DASHBOARD_ROWS
+            ]
+        ),
+        "due_this_week": list(
+            active.filter(current_deadline__gte=today, current_deadline__lte=week_end).order_by(
+                "current_deadline", "id"
+            )[:DASHBOARD_ROWS]
+        ),
+        "recent": list(active.order_by("-opened_on", "-id")[:DASHBOARD_ROWS]),
+    }
+    return render(request, "klienti/dashboard.html", context)
+
+
+@crm_user_required
+@require_http_methods(["GET", "POST"])
+def case_list(request):
+    qs = _list_queryset(request.user)
+    filters = CaseFilterForm(request.GET or None)
+    search = SearchForm(request.POST or None)
+    searching = False
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["step"]:
+            qs = qs.filter(current_step=data["step"])
+        if data["bank"]:
+            qs = qs.filter(bank=data["bank"])
+        if data["overdue"]:
+            qs = qs.filter(status__in=ACTIVE_STATUSES, current_deadline__lt=timezone.localdate())
+        sort = data["sort"] or "-opened_on"
+    else:
+        sort = "-opened_on"
+    if request.method == "POST" and search.is_valid():
+        searching = True
+        hashes = search_indexes(search.cleaned_data["q"])
+        qs = qs.filter(
+            Q(name_index__in=hashes) | Q(email_index__in=hashes) | Q(birth_number_index__in=hashes)
+        )
+    qs = qs.order_by(sort, "-id")
+    page = Paginator(qs, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "klienti/case_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "search": search if request.method == "POST" else SearchForm(),
+            "searching": searching,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@crm_user_required
+def case_detail(request, pk):
+    klient = get_object_or_404(
+        access.cases_visible_to(request.user).select_related("adviser"), pk=pk
+    )
+    steps = list(klient.steps.select_related("completed_by").order_by("number"))
+    today = timezone.localdate()
+    for step in steps:
+        step.definition = get_step(step.number)
+        step.is_current = step.number == klient.current_step
+        step.is_overdue = step.completed_at is None and step.deadline < today and klient.is_active
+    can_edit = access.can_use_crm(request.user)
+    return render(
+        request,
+        "klienti/case_detail.html",
+        {
+            "klient": klient,
+            "steps": steps,
+            "history": audit.history(klient.pk, limit=50),
+            "can_edit": can_edit,
+            "complete_form": CompleteStepForm(),
+            "note_form": StepNoteForm(),
+            "deadline_form": StepDeadlineForm(),
+            "reject_form": RejectForm(),
+            "reassign_form": ReassignForm() if roles.is_manager(request.user) else None,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def portal(request):
+    """The client's read-only view of their own case's progress."""
+    if not roles.is_portal_client(request.user):
+        raise PermissionDenied
+    cases = list(access.cases_visible_to(request.user).only("id", "status", "current_step"))
+    steps_by_case = {}
+    for klient in cases:
+        steps = list(klient.steps.only("number", "deadline", "completed_at").order_by("number"))
+        for step in steps:
+            step.definition = get_step(step.number)
+        steps_by_case[klient.pk] = steps
+    return render(
+        request,
+        "klienti/portal.html",
+        {"cases": [(k, steps_by_case[k.pk]) for k in cases]},
+    )
