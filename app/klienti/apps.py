@@ -14,3 +14,5 @@ class KlientiConfig(AppConfig):
         # Tagged "database": runs with `manage.py check --database default`,
         # never on plain `check`, which must work without a database.
         checks.register(klienti_checks.encryption_canary, checks.Tags.database)
+        # Connects the e-mail receivers of the step-completed and rejected events.
+        from . import notifications  # noqa: F401

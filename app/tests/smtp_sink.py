@@ -22,7 +22,7 @@ class ReceivedMail:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        return " ".join(str(self.message["Subject"]).split())
 
     def body(self, subtype: str = "plain") -> str:
         part = self.message.get_body(preferencelist=(subtype,))
