@@ -108,7 +108,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor_username", "klient_id", "action", "step_number")
     list_filter = ("action",)
     search_fields = ("=klient_id", "actor_username")
-    date_hierarchy = "created_at"
 
 
 @admin.register(NotifikaceLog)

@@ -20,3 +20,6 @@ from hypoteky.settings import *  # noqa: E402, F403
 SECURE_SSL_REDIRECT = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# No collectstatic in tests: WhiteNoise serves straight from the app directories.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
