@@ -295,3 +295,5 @@ GDPR_ERASURE_LOG = env("GDPR_ERASURE_LOG")
 # Notifications: digest horizon in days; base URL for links in e-mails.
 NOTIFICATION_DAYS = env_int("NOTIFICATION_DAYS", 3)
 SITE_URL = env("SITE_URL").rstrip("/")
+# Attachment of the weekly pipeline e-mail: csv or xlsx.
+REPORTING_FORMAT = env("REPORTING_FORMAT", "csv")

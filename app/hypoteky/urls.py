@@ -7,6 +7,7 @@ from klienti.forms import LoginForm
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("klienti.api.urls")),
+    path("", include("klienti.operations_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "login/",
