@@ -11,8 +11,17 @@ DEPLOY_USER = "deploy"
 
 @pytest.mark.parametrize(
     "package",
-    ["acl", "ca-certificates", "curl", "rsync", "sudo", "locales", "nftables",
-     "unattended-upgrades", "systemd-timesyncd"],
+    [
+        "acl",
+        "ca-certificates",
+        "curl",
+        "rsync",
+        "sudo",
+        "locales",
+        "nftables",
+        "unattended-upgrades",
+        "systemd-timesyncd",
+    ],
 )
 def test_base_package_installed(host, package):
     assert host.package(package).is_installed
@@ -103,7 +112,10 @@ def test_firewall_drops_a_port_that_a_process_listens_on(host):
         )
     try:
         # Listening (reachable from inside the host)...
-        assert host.run("for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8089/ && exit 0; sleep 0.1; done; exit 1").rc == 0
+        wait_for_listener = (
+            "for i in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:8089/ && exit 0; sleep 0.1; done"
+        )
+        assert host.run(f"{wait_for_listener}; exit 1").rc == 0
         # ...but the firewall drops it from outside: no answer at all.
         assert tcp_probe(ip, 8089) == "filtered"
     finally:
@@ -138,10 +150,25 @@ def test_sshd_refuses_passwords_and_root(host):
 
 def test_ssh_offers_public_key_authentication_only(host):
     result = subprocess.run(
-        ["ssh", "-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no",
-         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-         "-o", "ConnectTimeout=5", f"{DEPLOY_USER}@{address(host)}", "true"],
-        capture_output=True, text=True, timeout=30, check=False,
+        [
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=5",
+            f"{DEPLOY_USER}@{address(host)}",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 255
     assert "Permission denied (publickey)" in result.stderr

@@ -17,5 +17,5 @@ def tcp_probe(ip, port, timeout=3.0):
             return "open"
     except ConnectionRefusedError:
         return "refused"
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return "filtered"

@@ -1,0 +1,77 @@
+# hypoteky: one entry point. `make up` brings the sandbox up, `make test` runs
+# every test; both start from a fresh Debian 12 machine (run as root).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed-tooling-lock
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_FORCE_COLOR ?= 0
+# Molecule scenarios in the order `make test` runs them.
+SCENARIOS ?= common
+SANDBOX_HOST := sandbox
+SANDBOX_IP := 10.213.10.2
+
+.PHONY: help prereqs venv image up down lint test test-project test-app test-molecule lock clean
+
+help:
+	@echo "make up          sandbox host + playbooks/site.yml (prints where and how to log in)"
+	@echo "make down        remove the sandbox (hosts, mounts, bridge, firewall table, keys)"
+	@echo "make test        lint + project tests + app tests + every Molecule scenario"
+	@echo "make lint        yamllint, ansible-lint (production profile), ruff, shellcheck"
+	@echo "make test-molecule SCENARIOS='common'   some scenarios only"
+	@echo "make lock        re-pin the toolchain (requirements/tooling.in -> tooling.lock)"
+
+prereqs:
+	@tools/install-prereqs
+
+venv: $(STAMP)
+
+# Reinstalled only when the lock changes.
+$(STAMP): requirements/tooling.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/tooling.lock
+	touch $@
+
+image: prereqs
+	tools/testhost image
+
+up: prereqs venv image
+	tools/testhost up $(SANDBOX_HOST) $(SANDBOX_IP)
+	ansible-playbook playbooks/site.yml
+	@echo
+	@echo "The sandbox is up: host '$(SANDBOX_HOST)' at $(SANDBOX_IP) (inventories/sandbox)."
+	@echo "  shell:    tools/testhost ssh $(SANDBOX_HOST)"
+	@echo "  ansible:  $(VENV)/bin/ansible-playbook playbooks/site.yml"
+	@echo "  remove:   make down"
+
+down:
+	tools/testhost purge $(word 3,$(subst ., ,$(SANDBOX_IP)))
+
+lint: venv
+	yamllint --strict .
+	ansible-lint --offline
+	ruff check tests molecule
+	ruff format --check tests molecule
+	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario .ci/run
+
+test-project: venv
+	pytest tests
+
+test-app:
+	$(MAKE) -C app test
+
+test-molecule: venv image
+	@for s in $(SCENARIOS); do tools/molecule-scenario $$s || exit 1; done
+
+test: prereqs lint test-project test-app test-molecule
+
+lock:
+	test -x $(BIN)/uv || $(MAKE) venv
+	uv pip compile --quiet --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 requirements/tooling.in -o requirements/tooling.lock
+
+clean: down
+	rm -rf $(VENV)
+	$(MAKE) -C app clean

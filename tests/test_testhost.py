@@ -1,0 +1,85 @@
+"""tools/testhost: hosts come up reachable over SSH as deploy, and going down
+leaves nothing behind (process, mount, bridge, nftables table, key)."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import run
+
+NET = 99  # reserved for these tests; scenarios use other networks
+IP = f"10.213.{NET}.2"
+NAME = "harness-probe"
+STATE = Path("/var/lib/hypoteky-testhosts")
+
+
+def bridge_exists():
+    return subprocess.run(["ip", "link", "show", f"hyp-{NET}"], capture_output=True).returncode == 0
+
+
+def nft_table_exists():
+    return (
+        subprocess.run(["nft", "list", "table", "ip", f"hypoteky_testhost_{NET}"], capture_output=True).returncode == 0
+    )
+
+
+def overlay_mounted():
+    return f"testhost-{NAME} " in Path("/proc/mounts").read_text()
+
+
+@pytest.fixture
+def probe_host():
+    run("tools/testhost", "up", NAME, IP)
+    yield
+    run("tools/testhost", "purge", str(NET))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["up", "probe", "192.168.1.2"], "is not in 10.213.N.x"),
+        (["up", "probe", "10.213.300.2"], "N must be 1..254"),
+        (["up", "probe", "10.213.5.1"], "x 2..254"),
+        (["up", "Bad_Name", "10.213.5.2"], "lower-case letters"),
+        (["frobnicate"], "testhost image"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_changes_nothing(args, message):
+    result = run("tools/testhost", *args, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not (STATE / "hosts" / "probe").exists()
+
+
+def test_host_runs_systemd_and_answers_ssh_as_deploy_with_sudo(probe_host):
+    result = run("tools/testhost", "ssh", NAME, "sudo -n id -u; systemctl is-system-running; cat /etc/hostname")
+    uid, state, hostname = result.stdout.split()
+    assert uid == "0"
+    assert state in ("running", "degraded")
+    assert hostname == NAME
+
+
+def test_host_key_is_pinned_not_trusted_on_first_use(probe_host):
+    known = (STATE / "known_hosts").read_text()
+    assert any(line.startswith(f"{IP} ssh-ed25519 ") for line in known.splitlines())
+
+
+def test_host_shares_the_machines_apt_archive(probe_host):
+    result = run("tools/testhost", "ssh", NAME, "findmnt -n -o TARGET /var/cache/apt/archives")
+    assert result.stdout.strip() == "/var/cache/apt/archives"
+
+
+def test_purge_leaves_nothing_behind():
+    run("tools/testhost", "up", NAME, IP)
+    assert bridge_exists()
+    assert nft_table_exists()
+    assert overlay_mounted()
+    pid = (STATE / "hosts" / NAME / "nspawn.pid").read_text().strip()
+    run("tools/testhost", "purge", str(NET))
+    assert not Path(f"/proc/{pid}").exists()
+    assert not overlay_mounted()
+    assert not bridge_exists()
+    assert not nft_table_exists()
+    assert not (STATE / "hosts" / NAME).exists()
+    assert not (STATE / f"net{NET}").exists()
+    assert f"{IP} " not in (STATE / "known_hosts").read_text()
