@@ -71,9 +71,7 @@ def due_steps(day: date, days: int) -> dict[int, list[DueStep]]:
     )
     by_adviser: dict[int, list[DueStep]] = defaultdict(list)
     for adviser_id, klient_id, number, deadline in rows.iterator(chunk_size=2000):
-        by_adviser[adviser_id].append(
-            DueStep(klient_id, number, deadline, (deadline - day).days)
-        )
+        by_adviser[adviser_id].append(DueStep(klient_id, number, deadline, (deadline - day).days))
     return by_adviser
 
 

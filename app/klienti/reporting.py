@@ -199,8 +199,10 @@ EXPORTS = {
 def managers():
     from . import roles
 
-    return get_user_model().objects.filter(groups__name=roles.MANAGER, is_active=True).order_by(
-        "username"
+    return (
+        get_user_model()
+        .objects.filter(groups__name=roles.MANAGER, is_active=True)
+        .order_by("username")
     )
 
 

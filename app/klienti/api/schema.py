@@ -43,6 +43,9 @@ def add_error_responses(result, generator, request, public):
             for code, description in ERRORS.items():
                 responses.setdefault(
                     code,
-                    {"description": description, "content": {"application/json": {"schema": reference}}},
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": reference}},
+                    },
                 )
     return result

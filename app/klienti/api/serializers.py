@@ -106,9 +106,7 @@ class KlientSerializer(serializers.ModelSerializer):
 
     def validate_date_of_birth(self, value):
         if value is not None and not date(1900, 1, 1) <= value <= timezone.localdate():
-            raise serializers.ValidationError(
-                _("Enter a real date of birth."), code="out_of_range"
-            )
+            raise serializers.ValidationError(_("Enter a real date of birth."), code="out_of_range")
         return value
 
     def validate(self, attrs):
@@ -131,7 +129,9 @@ class KlientSerializer(serializers.ModelSerializer):
 
 class CaseStepSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
-    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    completed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     is_done = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -44,14 +44,15 @@ class KlientViewSet(
 ):
     serializer_class = KlientSerializer
     pagination_class = CasePagination
-    lookup_value_regex = r"[0-9]{1,18}"
+    # Any segment reaches the view, so a non-numeric id gets the JSON 404 too.
+    lookup_value_regex = r"[^/]+"
 
     def initial(self, request, *args, **kwargs):
         # DRF checks permissions before throttles, so anonymous callers would
         # never be throttled; here the rate limit comes first.
         self.format_kwarg = self.get_format_suffix(**kwargs)
-        request.accepted_renderer, request.accepted_media_type = (
-            self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = self.perform_content_negotiation(
+            request
         )
         request.version, request.versioning_scheme = self.determine_version(
             request, *args, **kwargs

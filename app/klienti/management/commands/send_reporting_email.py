@@ -14,9 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="List recipients, send nothing.")
-        parser.add_argument(
-            "--format", choices=sorted(EXPORTS), default=settings.REPORTING_FORMAT
-        )
+        parser.add_argument("--format", choices=sorted(EXPORTS), default=settings.REPORTING_FORMAT)
         parser.add_argument("--date", help="Report day, YYYY-MM-DD (default today).")
 
     def handle(self, *args, **options):

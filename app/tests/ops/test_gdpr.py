@@ -21,7 +21,7 @@ from klienti.models import (
     Status,
 )
 
-from .ops_fixtures import adviser, case, make_case, manager, other_adviser  # noqa: F401
+from .fixtures import make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,9 @@ def test_export_from_the_api_is_audited(adviser, case):
 def test_other_advisers_export_is_404(client, other_adviser, case):
     client.force_login(other_adviser)
     assert client.get(f"/klienti/{case.pk}/gdpr/export/").status_code == 404
-    assert token_client(other_adviser).get(f"/api/klienti/{case.pk}/gdpr-export/").status_code == 404
+    assert (
+        token_client(other_adviser).get(f"/api/klienti/{case.pk}/gdpr-export/").status_code == 404
+    )
     assert not AuditEntry.objects.filter(action=AuditAction.EXPORTED).exists()
 
 
@@ -182,7 +184,9 @@ def test_purge_erases_only_closed_cases_past_retention(manager, adviser, setting
     recent = make_case(adviser)
     services.reject_case(adviser, recent, "Banka odmítla")
     open_case = make_case(adviser)
-    Klient.objects.filter(pk=open_case.pk).update(opened_on=timezone.localdate() - timedelta(days=900))
+    Klient.objects.filter(pk=open_case.pk).update(
+        opened_on=timezone.localdate() - timedelta(days=900)
+    )
 
     call_command("gdpr_purge", "--dry-run")
     out = capsys.readouterr().out

@@ -11,8 +11,7 @@ from openpyxl import load_workbook
 from klienti import reporting, services
 from klienti.models import Klient, NotificationType, NotifikaceLog
 
-from .ops_fixtures import adviser, make_case, make_user, manager, other_adviser  # noqa: F401
-from .smtp_sink import smtp_server  # noqa: F401
+from .fixtures import make_case, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +47,9 @@ def test_report_counts_pipeline_banks_durations_and_overdue(pipeline):
     assert report.overdue[0].days_overdue == 13
 
 
-def test_reporting_page_for_managers_only_with_local_chart_assets(client, manager, adviser, pipeline):
+def test_reporting_page_for_managers_only_with_local_chart_assets(
+    client, manager, adviser, pipeline
+):
     client.force_login(adviser)
     assert client.get("/reporty/").status_code == 404
     client.force_login(manager)

@@ -5,7 +5,7 @@ from django.db import connection
 from klienti import integrity
 from klienti.models import CaseStep, Klient
 
-from .ops_fixtures import adviser, case, make_case  # noqa: F401
+from .fixtures import make_case
 
 pytestmark = pytest.mark.django_db
 

@@ -4,16 +4,7 @@ from rest_framework.test import APIClient
 
 from klienti.models import ApiToken, AuditAction, AuditEntry, Klient, Status
 
-from .ops_fixtures import (  # noqa: F401
-    adviser,
-    case,
-    make_case,
-    manager,
-    other_adviser,
-    other_case,
-    portal_client,
-    valid_birth_number,
-)
+from .fixtures import make_case, valid_birth_number
 
 pytestmark = pytest.mark.django_db
 
@@ -247,7 +238,9 @@ def test_hostile_input_is_a_400_not_a_500(adviser, payload):
 
 def test_lone_surrogate_in_json_is_a_400(adviser):
     response = as_user(adviser).generic(
-        "POST", LIST, '{"full_name": "bad \\ud800 x", "birth_number": "x"}',
+        "POST",
+        LIST,
+        '{"full_name": "bad \\ud800 x", "birth_number": "x"}',
         content_type="application/json",
     )
     assert response.status_code == 400
@@ -255,9 +248,7 @@ def test_lone_surrogate_in_json_is_a_400(adviser):
 
 
 def test_malformed_json_is_a_400(adviser):
-    response = as_user(adviser).generic(
-        "POST", LIST, "{not json", content_type="application/json"
-    )
+    response = as_user(adviser).generic("POST", LIST, "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["type"] == "validation_error"
 

@@ -9,8 +9,7 @@ from klienti import notifications, services
 from klienti.models import CaseStep, Klient, NotificationType, NotifikaceLog
 from klienti.operational_models import ClaimStatus, NotificationClaim
 
-from .ops_fixtures import adviser, make_case, make_user, manager, other_adviser  # noqa: F401
-from .smtp_sink import smtp_server  # noqa: F401
+from .fixtures import make_case, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -117,9 +116,7 @@ def test_unreachable_smtp_server_fails_the_run(settings, cases):
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     with pytest.raises(CommandError):
         run("--date", "2026-03-14")
-    assert set(NotifikaceLog.objects.values_list("error", flat=True)) == {
-        "ConnectionRefusedError"
-    }
+    assert set(NotifikaceLog.objects.values_list("error", flat=True)) == {"ConnectionRefusedError"}
 
 
 def test_adviser_without_email_is_a_logged_failure(smtp_server, db):
@@ -146,7 +143,7 @@ def test_claim_lets_exactly_one_contender_send(adviser):
     assert notifications.claim("deadline_digest", adviser, day) is False
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_hosts_send_each_digest_once(smtp_server, adviser, other_adviser):
     """Two processes' worth of runs in parallel threads, each with its own
     database connection, as two app hosts would be."""
