@@ -43,6 +43,10 @@ class JsonFormatter(logging.Formatter):
             # of database errors can quote the values being written.
             exc_type = record.exc_info[0]
             entry["exception"] = exc_type.__name__ if exc_type else None
+            # A database driver's numeric error code says what failed, without values.
+            code = getattr(record.exc_info[1], "args", (None,))[:1]
+            if code and isinstance(code[0], int):
+                entry["error_code"] = code[0]
             entry["traceback"] = self._frames(record)
         return json.dumps(entry, ensure_ascii=False, default=str)
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -38,10 +39,7 @@ LIST_COLUMNS = (
     "bank",
     "loan_amount",
     "ltv",
-    "adviser__id",
-    "adviser__username",
-    "adviser__first_name",
-    "adviser__last_name",
+    "adviser_id",
 )
 DASHBOARD_ROWS = 15
 
@@ -62,7 +60,20 @@ def crm_user_required(view):
 
 
 def _list_queryset(user):
-    return access.cases_visible_to(user).select_related("adviser").only(*LIST_COLUMNS)
+    # No join with the user table: with it MariaDB sorts all visible cases in a
+    # temporary table instead of reading the (opened_on, id) index in order.
+    return access.cases_visible_to(user).only(*LIST_COLUMNS)
+
+
+def _with_advisers(cases):
+    """Attach the advisers of a page of cases with one query, whatever the page size."""
+    cases = list(cases)
+    ids = {k.adviser_id for k in cases}
+    users = get_user_model().objects.filter(pk__in=ids).only("username", "first_name", "last_name")
+    by_id = {u.pk: u for u in users} if ids else {}
+    for klient in cases:
+        klient.adviser = by_id[klient.adviser_id]
+    return cases
 
 
 @login_required
@@ -81,19 +92,20 @@ def dashboard(request):
     today = timezone.localdate()
     week_end = today + timedelta(days=7)
     active = _list_queryset(request.user).filter(status__in=ACTIVE_STATUSES)
+    by_deadline = ("current_deadline", "id")
+    overdue = list(
+        active.filter(current_deadline__lt=today).order_by(*by_deadline)[:DASHBOARD_ROWS]
+    )
+    this_week = active.filter(current_deadline__gte=today, current_deadline__lte=week_end)
+    due_this_week = list(this_week.order_by(*by_deadline)[:DASHBOARD_ROWS])
+    recent = list(active.order_by("-opened_on", "-id")[:DASHBOARD_ROWS])
+    if roles.is_manager(request.user):
+        _with_advisers(overdue + due_this_week + recent)
     context = {
         "today": today,
-        "overdue": list(
-            active.filter(current_deadline__lt=today).order_by("current_deadline", "id")[
-                :DASHBOARD_ROWS
-            ]
-        ),
-        "due_this_week": list(
-            active.filter(current_deadline__gte=today, current_deadline__lte=week_end).order_by(
-                "current_deadline", "id"
-            )[:DASHBOARD_ROWS]
-        ),
-        "recent": list(active.order_by("-opened_on", "-id")[:DASHBOARD_ROWS]),
+        "overdue": overdue,
+        "due_this_week": due_this_week,
+        "recent": recent,
     }
     return render(request, "klienti/dashboard.html", context)
 
@@ -126,6 +138,8 @@ def case_list(request):
         )
     qs = qs.order_by(sort, "-id")
     page = Paginator(qs, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    if roles.is_manager(request.user):
+        page.object_list = _with_advisers(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
