@@ -56,7 +56,7 @@ lint: venv
 	ruff format --check tests molecule
 	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario .ci/run
 
-test-project: venv
+test-project: venv image
 	pytest tests
 
 test-app:

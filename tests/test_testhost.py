@@ -83,3 +83,20 @@ def test_purge_leaves_nothing_behind():
     assert not (STATE / "hosts" / NAME).exists()
     assert not (STATE / f"net{NET}").exists()
     assert f"{IP} " not in (STATE / "known_hosts").read_text()
+
+
+def test_a_package_is_downloaded_once_for_all_hosts():
+    """The second host installs from the shared archive: nothing to fetch."""
+    fetch = "sudo apt-get update -qq && sudo apt-get install --download-only -y -q tree"
+    for cached in Path("/var/cache/apt/archives").glob("tree_*.deb"):
+        cached.unlink()  # so the first host really downloads it
+    try:
+        run("tools/testhost", "up", NAME, IP)
+        run("tools/testhost", "up", f"{NAME}-2", f"10.213.{NET}.3")
+        first = run("tools/testhost", "ssh", NAME, fetch).stdout
+        second = run("tools/testhost", "ssh", f"{NAME}-2", fetch).stdout
+    finally:
+        run("tools/testhost", "purge", str(NET))
+    assert "Need to get 0 B" not in first, first
+    assert "Need to get 0 B" in second, second
+    assert list(Path("/var/cache/apt/archives").glob("tree_*.deb"))
