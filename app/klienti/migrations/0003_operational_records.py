@@ -7,59 +7,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('klienti', '0002_roles_and_canary'),
+        ("klienti", "0002_roles_and_canary"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ErasureLog',
+            name="ErasureLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('klient_id', models.BigIntegerField(db_index=True)),
-                ('erased_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor_username', models.CharField(blank=True, max_length=150)),
-                ('reason', models.CharField(choices=[('request', "data subject's request"), ('retention', 'retention period over')], max_length=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("klient_id", models.BigIntegerField(db_index=True)),
+                ("erased_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("actor_username", models.CharField(blank=True, max_length=150)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("request", "data subject's request"),
+                            ("retention", "retention period over"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'erasure log entry',
-                'verbose_name_plural': 'erasure log',
-                'ordering': ('erased_at', 'id'),
+                "verbose_name": "erasure log entry",
+                "verbose_name_plural": "erasure log",
+                "ordering": ("erased_at", "id"),
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(editable=False, max_length=8)),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("prefix", models.CharField(editable=False, max_length=8)),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
             },
         ),
         migrations.CreateModel(
-            name='NotificationClaim',
+            name="NotificationClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('notification_type', models.CharField(max_length=32)),
-                ('period', models.DateField()),
-                ('status', models.CharField(choices=[('sending', 'sending'), ('sent', 'sent'), ('failed', 'failed')], max_length=16)),
-                ('claimed_by', models.CharField(blank=True, max_length=100)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("notification_type", models.CharField(max_length=32)),
+                ("period", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("sending", "sending"), ("sent", "sent"), ("failed", "failed")],
+                        max_length=16,
+                    ),
+                ),
+                ("claimed_by", models.CharField(blank=True, max_length=100)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification claim',
-                'verbose_name_plural': 'notification claims',
-                'constraints': [models.UniqueConstraint(fields=('notification_type', 'recipient', 'period'), name='notificationclaim_once_per_period')],
+                "verbose_name": "notification claim",
+                "verbose_name_plural": "notification claims",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("notification_type", "recipient", "period"),
+                        name="notificationclaim_once_per_period",
+                    )
+                ],
             },
         ),
     ]
