@@ -14,6 +14,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -215,6 +216,7 @@ def main():
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
+        shutil.rmtree(static_root, ignore_errors=True)
 
     print(
         f"\n{args.cases} cases, {args.clients} concurrent clients, {args.workers} gunicorn workers"
