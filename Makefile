@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-tooling-lock
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= 0
 # Molecule scenarios in the order `make test` runs them.
-SCENARIOS ?= common
+SCENARIOS ?= common database
 SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
 
