@@ -2,10 +2,11 @@
 leaves nothing behind (process, mount, bridge, nftables table, key)."""
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
-from conftest import run
+from conftest import ROOT, run
 
 NET = 99  # reserved for these tests; scenarios use other networks
 IP = f"10.213.{NET}.2"
@@ -64,9 +65,27 @@ def test_host_key_is_pinned_not_trusted_on_first_use(probe_host):
     assert any(line.startswith(f"{IP} ssh-ed25519 ") for line in known.splitlines())
 
 
-def test_host_shares_the_machines_apt_archive(probe_host):
-    result = run("tools/testhost", "ssh", NAME, "findmnt -n -o TARGET /var/cache/apt/archives")
-    assert result.stdout.strip() == "/var/cache/apt/archives"
+def test_host_sees_the_machines_apt_archive_through_its_own_overlay(probe_host):
+    result = run("tools/testhost", "ssh", NAME, "findmnt -n -o FSTYPE /var/cache/apt/archives")
+    assert result.stdout.strip() == "overlay"
+    cached = sorted(p.name for p in Path("/var/cache/apt/archives").glob("*.deb"))[:1]
+    assert cached, "the machine's apt archive is empty"
+    listing = run("tools/testhost", "ssh", NAME, "ls /var/cache/apt/archives").stdout.split()
+    assert cached[0] in listing
+
+
+def test_hosts_never_share_apt_archive_lock(probe_host):
+    """Two hosts may run apt at once (a cluster converges in parallel)."""
+    run("tools/testhost", "up", f"{NAME}-2", f"10.213.{NET}.3")
+    hold = "sudo flock /var/cache/apt/archives/lock sleep 5"
+    take = "sudo flock --nonblock /var/cache/apt/archives/lock true"
+    holder = subprocess.Popen(["tools/testhost", "ssh", NAME, hold], cwd=ROOT)
+    try:
+        time.sleep(1.5)
+        result = run("tools/testhost", "ssh", f"{NAME}-2", take, check=False)
+    finally:
+        holder.wait(timeout=30)
+    assert result.returncode == 0
 
 
 def test_purge_leaves_nothing_behind():
@@ -92,8 +111,9 @@ def test_a_package_is_downloaded_once_for_all_hosts():
         cached.unlink()  # so the first host really downloads it
     try:
         run("tools/testhost", "up", NAME, IP)
-        run("tools/testhost", "up", f"{NAME}-2", f"10.213.{NET}.3")
         first = run("tools/testhost", "ssh", NAME, fetch).stdout
+        # A host that comes up later finds the first one's download.
+        run("tools/testhost", "up", f"{NAME}-2", f"10.213.{NET}.3")
         second = run("tools/testhost", "ssh", f"{NAME}-2", fetch).stdout
     finally:
         run("tools/testhost", "purge", str(NET))
