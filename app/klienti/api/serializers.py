@@ -127,6 +127,42 @@ class KlientSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class KlientListSerializer(serializers.ModelSerializer):
+    """One row of the case list: what a list shows, nothing more.
+
+    Of the 14 encrypted fields only the name is read (and decrypted); the
+    detail endpoint returns the full case."""
+
+    reference = serializers.CharField(read_only=True)
+    adviser = serializers.IntegerField(source="adviser_id", read_only=True)
+    # Declared so the schema keeps "" (no bank chosen yet) as a valid value.
+    bank = serializers.ChoiceField(choices=Bank.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = Klient
+        fields = (
+            "id",
+            "reference",
+            "status",
+            "adviser",
+            "opened_on",
+            "full_name",
+            "loan_amount",
+            "ltv",
+            "bank",
+            "current_step",
+            "current_deadline",
+        )
+        read_only_fields = fields
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        """The model columns the row needs, for QuerySet.only()."""
+        return tuple(
+            "adviser_id" if f == "adviser" else f for f in cls.Meta.fields if f != "reference"
+        )
+
+
 class CaseStepSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
     completed_by = serializers.SlugRelatedField(

@@ -309,12 +309,103 @@ def test_pagination_and_invalid_page(adviser):
     assert api.get(LIST, {"page": 99}).status_code == 404
 
 
-def test_list_query_count_does_not_grow_with_page_size(adviser, django_assert_max_num_queries):
+@pytest.mark.parametrize("role_user", ["adviser", "manager"])
+def test_list_query_count_does_not_grow_with_page_size(role_user, adviser, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     for _ in range(6):
         make_case(adviser)
+    api = as_user({"adviser": adviser, "manager": manager}[role_user])
+
+    def queries(page_size):
+        with CaptureQueriesContext(connection) as captured:
+            results = api.get(LIST, {"page_size": page_size}).json()["results"]
+        assert len(results) == page_size
+        return len(captured)
+
+    # token, roles, count, the page's keys, the page's rows: whatever the page size
+    assert queries(1) == queries(6) <= 5
+
+
+def test_list_rows_are_slim_and_the_detail_keeps_every_field(adviser, case):
+    from klienti.api.serializers import PERSONAL_FIELDS
+
     api = as_user(adviser)
-    with django_assert_max_num_queries(8):
-        assert len(api.get(LIST, {"page_size": 6}).json()["results"]) == 6
+    row = api.get(LIST).json()["results"][0]
+    assert set(row) == {
+        "id",
+        "reference",
+        "status",
+        "adviser",
+        "opened_on",
+        "full_name",
+        "loan_amount",
+        "ltv",
+        "bank",
+        "current_step",
+        "current_deadline",
+    }
+    assert row["full_name"] == case.full_name and row["adviser"] == adviser.pk
+    assert row["reference"] == case.reference and row["current_step"] == 1
+    detail_body = api.get(detail(case)).json()
+    assert set(PERSONAL_FIELDS) <= set(detail_body)
+    assert detail_body["birth_number"] == case.birth_number
+
+
+def test_list_reads_no_encrypted_column_but_the_name(adviser, case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from klienti.api.serializers import PERSONAL_FIELDS
+
+    with CaptureQueriesContext(connection) as captured:
+        assert as_user(adviser).get(LIST).status_code == 200
+    sql = " ".join(q["sql"] for q in captured if "klienti_klient" in q["sql"])
+    assert "`klienti_klient`.`full_name`" in sql
+    for name in PERSONAL_FIELDS:
+        if name != "full_name":
+            assert f"`klienti_klient`.`{name}`" not in sql, name
+
+
+def test_pages_follow_the_order_without_gaps_or_repeats(adviser, other_adviser, manager):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    # Equal opening dates: the id breaks the tie, also across page boundaries.
+    for n in range(7):
+        make_case(adviser, opened_on=today - timedelta(days=n % 3))
+    make_case(other_adviser)
+    erased = make_case(adviser)
+    Klient.objects.filter(pk=erased.pk).update(status=Status.ERASED)
+    order = Klient.objects.exclude(status=Status.ERASED).order_by("-opened_on", "-id")
+    everyone = list(order.values_list("pk", flat=True))
+    own = list(order.filter(adviser=adviser).values_list("pk", flat=True))
+    assert len(everyone) == 8 and len(own) == 7
+    for user, visible in ((manager, everyone), (adviser, own)):
+        api = as_user(user)
+        seen = []
+        for page in range(1, 4):
+            body = api.get(LIST, {"page_size": 3, "page": page}).json()
+            assert body["count"] == len(visible)
+            seen += [r["id"] for r in body["results"]]
+        assert seen == visible
+    ordered = [r["id"] for r in as_user(manager).get(LIST, {"ordering": "-id"}).json()["results"]]
+    assert ordered == sorted(everyone, reverse=True)
+
+
+def test_pagination_passes_lists_through_and_can_be_switched_off(rf):
+    from rest_framework.request import Request
+
+    from klienti.api.pagination import CasePagination
+
+    request = Request(rf.get(LIST, {"page_size": 2}))
+    assert CasePagination().paginate_queryset([3, 2, 1], request) == [3, 2]
+    unpaged = CasePagination()
+    unpaged.page_size = None
+    assert unpaged.paginate_queryset(Klient.objects.all(), Request(rf.get(LIST))) is None
 
 
 # --- steps ---------------------------------------------------------------------
