@@ -54,7 +54,7 @@ lint: venv
 	ansible-lint --offline
 	ruff check tests molecule
 	ruff format --check tests molecule
-	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario .ci/run
+	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario tools/bench/* .ci/run
 
 test-project: venv image
 	pytest tests
