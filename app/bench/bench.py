@@ -142,7 +142,12 @@ def main():
     parser.add_argument("--advisers", type=int, default=50)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--requests", type=int, default=2000, help="per page type")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="gunicorn sync workers (default as in production: 2 x CPUs + 1)",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if not os.environ.get("HYPOTEKY_DB_HOST"):

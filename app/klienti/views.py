@@ -65,6 +65,26 @@ def _list_queryset(user):
     return access.cases_visible_to(user).only(*LIST_COLUMNS)
 
 
+class DeferredJoinPaginator(Paginator):
+    """Page numbers with a deferred join: the page's primary keys first, from a
+    query MariaDB answers from the (opened_on, id, status) index alone, then
+    only those rows. Selecting the rows directly with LIMIT/OFFSET makes MariaDB
+    read (or sort) every row before the offset, on the last page all of them."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        # Same queryset (same visibility filter), restricted to the page's keys.
+        by_pk = {row.pk: row for row in self.object_list.filter(pk__in=keys).order_by()}
+        # A row deleted between the two queries is simply left out.
+        rows = [by_pk[pk] for pk in keys if pk in by_pk]
+        return self._get_page(rows, number, self)
+
+
 def _with_advisers(cases):
     """Attach the advisers of a page of cases with one query, whatever the page size."""
     cases = list(cases)
@@ -137,7 +157,7 @@ def case_list(request):
             Q(name_index__in=hashes) | Q(email_index__in=hashes) | Q(birth_number_index__in=hashes)
         )
     qs = qs.order_by(sort, "-id")
-    page = Paginator(qs, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = DeferredJoinPaginator(qs, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
     if roles.is_manager(request.user):
         page.object_list = _with_advisers(page.object_list)
     query = request.GET.copy()
@@ -176,6 +196,10 @@ def case_detail(request, pk):
             "steps": steps,
             "history": audit.history(klient.pk, limit=50),
             "can_edit": can_edit,
+            # The same rules as klienti.gdpr_views: export for whoever may use the
+            # CRM and sees the case, erasure for managers only.
+            "can_export": access.can_use_crm(request.user),
+            "can_erase": roles.is_manager(request.user),
             "complete_form": CompleteStepForm(),
             "note_form": StepNoteForm(),
             "deadline_form": StepDeadlineForm(),
