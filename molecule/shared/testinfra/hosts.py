@@ -1,7 +1,13 @@
-"""Helpers for the scenarios' testinfra tests: facts about a test host
-that only the controller side can check (reachability over the bridge)."""
+"""Helpers for the scenarios' testinfra tests: facts about a test host that
+only the controller side can check (reachability over the bridge), and
+running the project's playbooks against the scenario's hosts."""
 
+import os
 import socket
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def address(host):
@@ -19,3 +25,16 @@ def tcp_probe(ip, port, timeout=3.0):
         return "refused"
     except TimeoutError:
         return "filtered"
+
+
+def run_playbook(name, *extra):
+    """Run one of the project's playbooks against the scenario's hosts, as an
+    operator would, and return the finished process."""
+    inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
+    return subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / name), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
