@@ -261,9 +261,12 @@ def test_broken_template_fails_the_play_and_the_site_keeps_serving(host, site):
         text=True,
         check=False,
         timeout=600,
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
     )
+    output = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert 'unknown directive "this_is_not_an_nginx_directive"' in proc.stdout
+    assert "failed to validate" in output
+    assert re.search(r'unknown directive \\*"this_is_not_an_nginx_directive', output), output[-3000:]
     with host.sudo():
         assert host.file(SITE).sha256sum == before
         assert "this_is_not_an_nginx_directive" not in host.check_output("nginx -T 2>/dev/null")
