@@ -1,6 +1,8 @@
 """A release's life on a converged host, in order: a new release goes live
 under load without a failed request; a release that is not ready is switched
-back and the play fails saying so; rollback.yml returns to the one before."""
+back and the play fails saying so; rollback.yml returns to the one before.
+The file sorts before the other state-changing tests and leaves the host as
+converge left it (the newest release serving, ready)."""
 
 import json
 import time
@@ -23,6 +25,7 @@ def playbook(name, *extra):
     started = time.monotonic()
     proc = run_playbook(name, *extra)
     print(f"{name} {' '.join(extra)}: exit {proc.returncode} in {time.monotonic() - started:.0f} s")
+    proc.stdout += proc.stderr  # ansible-core prints a failed task's message on stderr
     return proc
 
 
@@ -60,7 +63,9 @@ def test_new_release_goes_live_under_load_without_a_failed_request(host):
         latest.write_text(newest)  # the checked-out commit stays the default release
     assert other != before
     with host.sudo():
-        host.ansible("copy", f"src={Path(__file__).parent / 'loadgen.py'} dest={LOADGEN} mode=0755", check=False)
+        host.ansible(
+            "copy", f"src={Path(__file__).parent / 'loadgen.py'} dest={LOADGEN} mode=0755", check=False, become=True
+        )
         host.run(f"rm -f {STOP} {RESULT}")
         # 10 clients, at most 240 s and 200,000 requests.
         host.run(
