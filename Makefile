@@ -9,9 +9,10 @@ STAMP := $(VENV)/.installed-tooling-lock
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= 0
 # Molecule scenarios in the order `make test` runs them.
-SCENARIOS ?= common database
+SCENARIOS ?= common database app web
 SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
+SANDBOX_DOMAIN := hypoteky.sandbox.test
 
 .PHONY: help prereqs venv image up down lint test test-project test-app test-molecule lock clean
 
@@ -37,13 +38,18 @@ $(STAMP): requirements/tooling.lock
 image: prereqs
 	tools/testhost image
 
+# The sandbox's certificate comes from pebble, an ACME test server on the
+# sandbox host itself; its play runs in the same run as site.yml (it hands
+# the ACME URL and CA to certbot as facts).
 up: prereqs venv image
 	tools/testhost up $(SANDBOX_HOST) $(SANDBOX_IP)
-	ansible-playbook playbooks/site.yml
+	ansible-playbook molecule/shared/playbooks/acme.yml playbooks/site.yml
 	@echo
 	@echo "The sandbox is up: host '$(SANDBOX_HOST)' at $(SANDBOX_IP) (inventories/sandbox)."
+	@echo "  site:     https://$(SANDBOX_DOMAIN)/ (certificate from the sandbox's pebble;"
+	@echo "            from this machine: curl -k --resolve $(SANDBOX_DOMAIN):443:$(SANDBOX_IP) https://$(SANDBOX_DOMAIN)/login/)"
 	@echo "  shell:    tools/testhost ssh $(SANDBOX_HOST)"
-	@echo "  ansible:  $(VENV)/bin/ansible-playbook playbooks/site.yml"
+	@echo "  ansible:  $(VENV)/bin/ansible-playbook molecule/shared/playbooks/acme.yml playbooks/site.yml"
 	@echo "  remove:   make down"
 
 down:

@@ -77,3 +77,44 @@ def test_sandbox_secrets_pass_preflight():
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_inventory_holds_only_the_hosts_its_hosts_file_names(inventory):
+    named = set()
+    for group in yaml.safe_load((ROOT / "inventories" / inventory / "hosts.yml").read_text())["all"][
+        "children"
+    ].values():
+        named.update(group["hosts"])
+    assert set(hostvars(inventory)) == named
+
+
+def test_sandbox_runs_see_sandbox_values_not_the_test_hosts():
+    """The ACME test server's playbook runs first in `make up`: its directory
+    must not lend the sandbox the Molecule hosts' variables."""
+    result = run(
+        "ansible-playbook",
+        "-i",
+        "inventories/sandbox",
+        "molecule/shared/playbooks/acme.yml",
+        "playbooks/preflight.yml",
+        "--list-hosts",
+        "-e",
+        "ansible_connection=local",
+    )
+    assert "sandbox-example" not in result.stdout
+    shown = run(
+        "ansible",
+        "-i",
+        "inventories/sandbox",
+        "sandbox",
+        "-m",
+        "debug",
+        "-a",
+        "var=hypoteky_domain",
+        "--playbook-dir",
+        "molecule/shared/playbooks",
+        "-e",
+        "ansible_connection=local",
+    )
+    assert "hypoteky.sandbox.test" in shown.stdout

@@ -120,3 +120,20 @@ def test_a_package_is_downloaded_once_for_all_hosts():
     assert "Need to get 0 B" not in first, first
     assert "Need to get 0 B" in second, second
     assert list(Path("/var/cache/apt/archives").glob("tree_*.deb"))
+
+
+def test_same_named_units_on_two_hosts_are_independent():
+    """Each host has cgroups of its own: stopping a unit on one host leaves
+    the unit of the same name on another host running."""
+    start = "sudo systemd-run --unit=probe-twin sleep 300"
+    try:
+        run("tools/testhost", "up", NAME, IP)
+        run("tools/testhost", "up", f"{NAME}-2", f"10.213.{NET}.3")
+        run("tools/testhost", "ssh", NAME, start)
+        run("tools/testhost", "ssh", f"{NAME}-2", start)
+        run("tools/testhost", "ssh", NAME, "sudo systemctl stop probe-twin")
+        other = run("tools/testhost", "ssh", f"{NAME}-2", "systemctl is-active probe-twin", check=False)
+    finally:
+        run("tools/testhost", "purge", str(NET))
+    assert other.stdout.strip() == "active"
+    assert not Path(f"/sys/fs/cgroup/systemd/testhost/{NAME}").exists()

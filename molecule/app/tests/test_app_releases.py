@@ -25,7 +25,6 @@ def playbook(name, *extra):
     started = time.monotonic()
     proc = run_playbook(name, *extra)
     print(f"{name} {' '.join(extra)}: exit {proc.returncode} in {time.monotonic() - started:.0f} s")
-    proc.stdout += proc.stderr  # ansible-core prints a failed task's message on stderr
     return proc
 
 

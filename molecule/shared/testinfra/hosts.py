@@ -29,12 +29,14 @@ def tcp_probe(ip, port, timeout=3.0):
 
 def run_playbook(name, *extra):
     """Run one of the project's playbooks against the scenario's hosts, as an
-    operator would, and return the finished process."""
+    operator would, and return the finished process; its stdout holds what
+    the operator sees, failed tasks' messages (stderr) included."""
     inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
     return subprocess.run(
         ["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / name), *extra],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         check=False,
     )
