@@ -5,16 +5,11 @@ where the backup is."""
 
 import shlex
 
-from hosts import run_playbook
+from hosts import root_sql, run_playbook
 
 APP_PYTHON = "/srv/hypoteky/current/venv/bin/python"
 SOCKET = "/run/hypoteky/gunicorn.sock"
 MIGRATE_ENV = "/run/hypoteky-test-migrate.env"
-
-
-def root_sql(host, sql, database="hypoteky"):
-    with host.sudo():
-        return host.check_output(f"mariadb --batch --skip-column-names {database} -e {shlex.quote(sql)}")
 
 
 def manage(host, *args, migrate_password=None):

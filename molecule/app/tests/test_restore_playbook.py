@@ -3,12 +3,7 @@ backed-up rows, and the app's own data checks pass afterwards."""
 
 import shlex
 
-from hosts import run_playbook
-
-
-def root_sql(host, sql):
-    with host.sudo():
-        return host.check_output(f"mariadb --batch --skip-column-names hypoteky -e {shlex.quote(sql)}")
+from hosts import root_sql, run_playbook
 
 
 def test_restore_needs_the_database_name_and_changes_nothing_without_it(host):

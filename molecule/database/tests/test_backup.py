@@ -2,16 +2,11 @@
 back exactly the rows that were backed up, and drops what came after."""
 
 import json
-import shlex
 
 import pytest
+from hosts import root_sql
 
 BACKUP_DIR = "/var/backups/hypoteky"
-
-
-def root_sql(host, sql):
-    with host.sudo():
-        return host.check_output(f"mariadb --batch --skip-column-names hypoteky -e {shlex.quote(sql)}")
 
 
 def as_root(host, command):

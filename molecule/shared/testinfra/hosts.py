@@ -3,6 +3,7 @@ only the controller side can check (reachability over the bridge), and
 running the project's playbooks against the scenario's hosts."""
 
 import os
+import shlex
 import socket
 import subprocess
 from pathlib import Path
@@ -40,3 +41,9 @@ def run_playbook(name, *extra):
         text=True,
         check=False,
     )
+
+
+def root_sql(host, sql, database="hypoteky"):
+    """SQL as MariaDB's root, through the unix socket (the only way root logs in)."""
+    with host.sudo():
+        return host.check_output(f"mariadb --batch --skip-column-names {database} -e {shlex.quote(sql)}")
