@@ -14,7 +14,7 @@ SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
 SANDBOX_DOMAIN := hypoteky.sandbox.test
 
-.PHONY: help prereqs venv image up down lint test test-project test-app test-molecule lock clean
+.PHONY: help prereqs venv image up down docs lint test test-project test-app test-molecule lock clean
 
 help:
 	@echo "make up          sandbox host + playbooks/site.yml (prints where and how to log in)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test        lint + project tests + app tests + every Molecule scenario"
 	@echo "make lint        yamllint, ansible-lint (production profile), ruff, shellcheck"
 	@echo "make test-molecule SCENARIOS='common'   some scenarios only"
+	@echo "make docs        regenerate roles/*/README.md from meta/argument_specs.yml"
 	@echo "make lock        re-pin the toolchain (requirements/tooling.in -> tooling.lock)"
 
 prereqs:
@@ -58,8 +59,9 @@ down:
 lint: venv
 	yamllint --strict .
 	ansible-lint --offline
-	ruff check tests molecule
-	ruff format --check tests molecule
+	ruff check tests molecule tools/role-docs
+	ruff format --check tests molecule tools/role-docs
+	tools/role-docs --check
 	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario tools/bench/* .ci/run
 
 test-project: venv image
@@ -72,6 +74,9 @@ test-molecule: venv image
 	@for s in $(SCENARIOS); do tools/molecule-scenario $$s || exit 1; done
 
 test: prereqs lint test-project test-app test-molecule
+
+docs: venv
+	tools/role-docs
 
 lock:
 	test -x $(BIN)/uv || $(MAKE) venv
