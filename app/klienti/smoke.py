@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from klienti import roles
-from klienti.operational_models import ApiToken
+from klienti.operational_models import ApiToken, hash_token
 
 SMOKE_USERNAME = "hypoteky-smoke"
 SMOKE_TOKEN_LABEL = "post-deployment smoke test"  # noqa: S105 (a label, not a secret)
@@ -61,15 +61,22 @@ def issue(ttl: timedelta) -> dict:
     }
 
 
-def revoke(session_key: str | None) -> int:
-    """End a smoke session and every smoke token still valid; returns how many."""
+def revoke(credentials: dict) -> int:
+    """End the session and the token that issue() returned; returns how many.
+
+    Only those two: several web hosts may run smoke tests at the same time,
+    each with credentials of its own."""
     ended = 0
+    session_key = credentials.get("session")
     if session_key:
         store = _session_store()(session_key=session_key)
         if store.exists(session_key):
             store.delete(session_key)
             ended += 1
-    ended += ApiToken.objects.filter(user__username=SMOKE_USERNAME, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    if credentials.get("token"):
+        ended += ApiToken.objects.filter(
+            user__username=SMOKE_USERNAME,
+            key_hash=hash_token(credentials["token"]),
+            revoked_at__isnull=True,
+        ).update(revoked_at=timezone.now())
     return ended

@@ -61,7 +61,8 @@ def test_issuing_again_repairs_a_tampered_smoke_account(capsys):
 
 def test_revoke_ends_the_session_and_the_token(capsys, monkeypatch):
     credentials = issue(capsys)
-    monkeypatch.setattr("sys.stdin", io.StringIO(credentials["session"] + "\n"))
+    other = issue(capsys)
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(credentials)))
     call_command("smoke_credentials", "--revoke")
     assert json.loads(capsys.readouterr().out) == {"revoked": 2}
 
@@ -69,6 +70,14 @@ def test_revoke_ends_the_session_and_the_token(capsys, monkeypatch):
     assert page.status_code == 302 and "/login/" in page["Location"]
     api = Client().get("/api/klienti/", HTTP_AUTHORIZATION=f"Token {credentials['token']}")
     assert api.status_code == 401
+    # Credentials issued to another web host's smoke test still work.
+    assert session_client(other).get("/prehled/").status_code == 200
+
+
+def test_revoke_refuses_input_that_is_not_the_issued_json(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("not json"))
+    with pytest.raises(CommandError, match="expects the JSON that issuing printed"):
+        call_command("smoke_credentials", "--revoke")
 
 
 @pytest.mark.parametrize("ttl", [0, 3601])

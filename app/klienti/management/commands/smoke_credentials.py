@@ -7,10 +7,21 @@ from django.core.management.base import BaseCommand, CommandError
 from klienti import smoke
 
 
+def read_issued(text: str) -> dict:
+    """The JSON that issuing printed, as the operator passes it back."""
+    try:
+        credentials = json.loads(text or "{}")
+    except json.JSONDecodeError as error:
+        raise CommandError(f"--revoke expects the JSON that issuing printed: {error}") from error
+    if not isinstance(credentials, dict):
+        raise CommandError("--revoke expects the JSON object that issuing printed")
+    return credentials
+
+
 class Command(BaseCommand):
     help = (
         "Print (as JSON) a session and an API token of the smoke-test account, valid for --ttl "
-        "seconds; --revoke reads the session key from standard input and ends it and the tokens."
+        "seconds; --revoke reads that JSON from standard input and ends that session and token."
     )
 
     def add_arguments(self, parser):
@@ -18,13 +29,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--revoke",
             action="store_true",
-            help="End the session named on stdin and all smoke tokens.",
+            help="End the session and token of the JSON on stdin.",
         )
 
     def handle(self, *args, **options):
         if options["revoke"]:
-            # The key comes on stdin, not argv, so it never shows in a process list.
-            ended = smoke.revoke(sys.stdin.read().strip() or None)
+            # Credentials come on stdin, not argv, so they never show in a process list.
+            ended = smoke.revoke(read_issued(sys.stdin.read()))
             self.stdout.write(json.dumps({"revoked": ended}))
             return
         try:
