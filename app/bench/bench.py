@@ -129,6 +129,25 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def worker_pids(master_pid) -> list[int]:
+    return [
+        int(pid)
+        for pid in subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True
+        ).stdout.split()
+    ]
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes, from /proc/<pid>/stat."""
+    total = 0
+    for pid in pids:
+        # The command name (field 2) may contain spaces; fields after it are fixed.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def worker_rss_mb(master_pid) -> list[float]:
     children = subprocess.run(
         ["ps", "-o", "pid=,rss=", "--ppid", str(master_pid)], capture_output=True, text=True
@@ -205,9 +224,12 @@ def main():
             "dashboard": ["/prehled/"],
         }
         results = {}
+        workers = worker_pids(gunicorn.pid)
         for name, paths in pages.items():
             drive(manager, paths, 50)  # warm-up
+            cpu_before = cpu_seconds(workers)
             latencies, errors, elapsed = drive(manager, paths, args.requests)
+            cpu = cpu_seconds(workers) - cpu_before
             if errors:
                 raise SystemExit(f"{name}: {len(errors)} failed requests, e.g. HTTP {errors[0]}")
             results[name] = {
@@ -215,6 +237,8 @@ def main():
                 "p50_ms": round(statistics.median(latencies) * 1000, 1),
                 "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
                 "req_per_s": round(len(latencies) / elapsed, 1),
+                # What load on a shared machine barely changes: the app's own cost.
+                "worker_cpu_ms": round(cpu * 1000 / len(latencies), 2),
             }
         rss = worker_rss_mb(gunicorn.pid)
         results["gunicorn_worker_rss_mb"] = [round(r, 1) for r in rss]
@@ -226,12 +250,13 @@ def main():
     print(
         f"\n{args.cases} cases, {args.clients} concurrent clients, {args.workers} gunicorn workers"
     )
-    print(f"{'page':<10} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}  target")
+    print(f"{'page':<10} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8} {'CPU ms':>7}  target")
     for name, (p95_target, rps_target) in TARGETS.items():
         r = results[name]
         target = f"p95 <= {p95_target} ms" + (f", >= {rps_target} req/s" if rps_target else "")
         ok = r["p95_ms"] <= p95_target and (rps_target is None or r["req_per_s"] >= rps_target)
-        print(f"{name:<10} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['req_per_s']:>8}  {target} "
+        print(f"{name:<10} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['req_per_s']:>8} "
+              f"{r['worker_cpu_ms']:>7}  {target} "
               f"{'OK' if ok else 'MISSED'}")  # fmt: skip
     print(f"gunicorn worker RSS (MB): {results['gunicorn_worker_rss_mb']} (target <= 150)")
     if args.json:

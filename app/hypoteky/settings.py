@@ -117,6 +117,23 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The dashboard, case list and case detail: see hypoteky/jinja2.py.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "hypoteky.jinja2.environment",
+            "context_processors": [
+                "hypoteky.jinja2.csrf_input_once",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "klienti.context_processors.user_roles",
+            ],
+        },
+    },
 ]
 
 DATABASES = {

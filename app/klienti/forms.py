@@ -173,7 +173,8 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["adviser"].queryset = advisers()
+        # The names are all the select shows; the rest of 50 user rows is waste.
+        self.fields["adviser"].queryset = advisers().only("username", "first_name", "last_name")
         self.fields["adviser"].label_from_instance = lambda u: u.get_full_name() or u.username
 
 

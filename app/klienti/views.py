@@ -11,19 +11,12 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from . import access, audit, roles
 from .blind_index import search_indexes
-from .forms import (
-    CaseFilterForm,
-    CompleteStepForm,
-    ReassignForm,
-    RejectForm,
-    SearchForm,
-    StepDeadlineForm,
-    StepNoteForm,
-)
+from .forms import CaseFilterForm, ReassignForm, SearchForm
 from .models import ACTIVE_STATUSES
 from .steps import get_step
 
@@ -42,6 +35,8 @@ LIST_COLUMNS = (
     "adviser_id",
 )
 DASHBOARD_ROWS = 15
+# The dashboard, the list and the detail are rendered by Jinja2 (hypoteky.jinja2).
+FAST_TEMPLATES = "jinja2"
 
 
 def crm_user_required(view):
@@ -127,7 +122,7 @@ def dashboard(request):
         "due_this_week": due_this_week,
         "recent": recent,
     }
-    return render(request, "klienti/dashboard.html", context)
+    return render(request, "klienti/dashboard.html", context, using=FAST_TEMPLATES)
 
 
 @crm_user_required
@@ -162,17 +157,23 @@ def case_list(request):
         page.object_list = _with_advisers(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    count = page.paginator.count
     return render(
         request,
         "klienti/case_list.html",
         {
             "page": page,
+            "count_text": ngettext("%(counter)s case", "%(counter)s cases", count)
+            % {"counter": count},
+            "page_text": gettext("Page %(number)s of %(total)s")
+            % {"number": page.number, "total": page.paginator.num_pages},
             "filters": filters,
             "search": search if request.method == "POST" else SearchForm(),
             "searching": searching,
             "query": query.urlencode(),
             "today": timezone.localdate(),
         },
+        using=FAST_TEMPLATES,
     )
 
 
@@ -184,7 +185,6 @@ def case_detail(request, pk):
     steps = list(klient.steps.select_related("completed_by").order_by("number"))
     today = timezone.localdate()
     for step in steps:
-        step.definition = get_step(step.number)
         step.is_current = step.number == klient.current_step
         step.is_overdue = step.completed_at is None and step.deadline < today and klient.is_active
     can_edit = access.can_use_crm(request.user)
@@ -200,13 +200,10 @@ def case_detail(request, pk):
             # CRM and sees the case, erasure for managers only.
             "can_export": access.can_use_crm(request.user),
             "can_erase": roles.is_manager(request.user),
-            "complete_form": CompleteStepForm(),
-            "note_form": StepNoteForm(),
-            "deadline_form": StepDeadlineForm(),
-            "reject_form": RejectForm(),
             "reassign_form": ReassignForm() if roles.is_manager(request.user) else None,
             "today": today,
         },
+        using=FAST_TEMPLATES,
     )
 
 
