@@ -137,11 +137,36 @@ def _attrs_html(attrs) -> str:
 
 
 class FastSelect(forms.Select):
-    """The same HTML as Django's select widget, built without rendering a
-    template per option: the filter form's 40 options and the reassign form's
-    advisers cost more than the rest of their pages did."""
+    """The same HTML as Django's select widget, built in one loop over the
+    choices instead of a template and an option dictionary per choice: the
+    filter form's 40 options and the reassign form's advisers cost more than
+    the rest of their pages did."""
 
     def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)  # once: a model field's choices are a query
+        if self.allow_multiple_selected or any(
+            isinstance(label, (list, tuple)) for _value, label in choices
+        ):
+            return self._render_from_context(name, value, attrs)
+        selected = self.format_value(value)
+        has_selected = False
+        parts = [
+            f'<select name="{conditional_escape(name)}"'
+            f"{_attrs_html(self.build_attrs(self.attrs, attrs))}>"
+        ]
+        for option_value, label in choices:
+            text = "" if option_value is None else str(option_value)
+            # Like Django's select: only the first matching option is selected.
+            is_selected = not has_selected and text in selected
+            has_selected = has_selected or is_selected
+            parts.append(
+                f'\n  <option value="{escape(text)}"{" selected" if is_selected else ""}>'
+                f"{conditional_escape(label)}</option>\n"
+            )
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+    def _render_from_context(self, name, value, attrs):
         widget = self.get_context(name, value, attrs)["widget"]
         parts = [
             f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'

@@ -168,7 +168,7 @@ def case_list(request):
             "page_text": gettext("Page %(number)s of %(total)s")
             % {"number": page.number, "total": page.paginator.num_pages},
             "filters": filters,
-            "search": search if request.method == "POST" else SearchForm(),
+            "search": search,
             "searching": searching,
             "query": query.urlencode(),
             "today": timezone.localdate(),

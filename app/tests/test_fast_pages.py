@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone, translation
 
 from hypoteky.jinja2 import date, number, url
+from klienti.forms import FastSelect
+from klienti.templatetags.case_labels import status_label, step_name
 
 from .conftest import logged_in, new_case
 
@@ -114,3 +117,18 @@ def test_list_counts_and_pages_in_both_languages(adviser, settings):
     client.post(reverse("set_language"), {"language": "en"})
     page = client.get(reverse("klienti:list") + "?page=2").content.decode()
     assert "3 cases" in page and "Page 2 of 2" in page and 'lang="en"' in page
+
+
+def test_fast_select_matches_djangos_select_for_plain_choices():
+    choices = [(None, "none"), ("1", "<one>"), ("1", "again"), (2, "two")]
+    for value in (None, "1", 2, "missing"):
+        fast = FastSelect(choices=choices, attrs={"x": True}).render("n", value, {"id": "i"})
+        django = forms.Select(choices=choices, attrs={"x": True}).render("n", value, {"id": "i"})
+        assert fast == django
+
+
+def test_label_filters_follow_the_active_language():
+    with translation.override("cs"):
+        assert status_label("open") == "Otevřený"
+    with translation.override("en"):
+        assert status_label("open") == "Open" and step_name(9) == "Underwriting"
