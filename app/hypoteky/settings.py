@@ -315,3 +315,11 @@ NOTIFICATION_DAYS = env_int("NOTIFICATION_DAYS", 3)
 SITE_URL = env("SITE_URL").rstrip("/")
 # Attachment of the weekly pipeline e-mail: csv or xlsx.
 REPORTING_FORMAT = env("REPORTING_FORMAT", "csv")
+
+# Error reports to Sentry: off unless HYPOTEKY_SENTRY_DSN is set; events are
+# stripped of personal data before they leave (hypoteky/sentry.py).
+SENTRY_DSN = env("SENTRY_DSN").strip()
+if SENTRY_DSN:
+    from hypoteky import sentry
+
+    sentry.init(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", "production"))
