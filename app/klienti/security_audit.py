@@ -39,7 +39,7 @@ def _check(check_id, title, ok, evidence, result=None):
         "title": title,
         "result": result or ("pass" if ok else "fail"),
         "evidence": evidence,
-        "checked_at": timezone.now().isoformat(timespec="seconds"),
+        "checked_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
