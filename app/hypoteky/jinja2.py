@@ -4,6 +4,7 @@ faster than the Django template language, which cost more than half of these
 pages' CPU time. Filters here produce the same output as Django's: dates and
 numbers localised in the active language, escaping on."""
 
+import datetime
 import re
 from functools import lru_cache
 
@@ -46,7 +47,16 @@ def date(value, format_name="SHORT_DATE_FORMAT"):
     """Like Django's |date: aware datetimes shown in the current time zone."""
     if value in (None, ""):
         return ""
+    if type(value) is datetime.date:
+        return _formatted_date(value, format_name, translation.get_language())
     return formats.date_format(template_localtime(value), format_name)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(value, format_name, _language):
+    """Pages repeat the same deadlines, and formatting one takes some 50 calls.
+    Days only: equal datetimes in different time zones would share an entry."""
+    return formats.date_format(value, format_name)
 
 
 def number(value, empty="–"):

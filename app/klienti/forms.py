@@ -198,9 +198,14 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The names are all the select shows; the rest of 50 user rows is waste.
-        self.fields["adviser"].queryset = advisers().only("username", "first_name", "last_name")
-        self.fields["adviser"].label_from_instance = lambda u: u.get_full_name() or u.username
+        field = self.fields["adviser"]
+        field.queryset = advisers()  # validates the submitted choice
+        field.label_from_instance = lambda u: u.get_full_name() or u.username
+        # The select shows ids and names: read as plain values, not 50 user objects.
+        names = advisers().values_list("pk", "first_name", "last_name", "username")
+        field.widget.choices = [("", field.empty_label)] + [
+            (pk, f"{first} {last}".strip() or username) for pk, first, last, username in names
+        ]
 
 
 SORT_CHOICES = (

@@ -11,7 +11,7 @@ from django.urls import reverse, set_script_prefix
 from django.utils import timezone, translation
 
 from hypoteky.jinja2 import date, number, url
-from klienti.forms import FastSelect
+from klienti.forms import FastSelect, ReassignForm, advisers
 from klienti.templatetags.case_labels import status_label, step_name
 
 from .conftest import logged_in, new_case
@@ -52,6 +52,7 @@ def test_dates_and_numbers_are_localised():
         assert date(datetime(2026, 3, 1).date()) == "01.03.2026"
     with translation.override("en"):
         assert number(Decimal("80.5")) == "80.5"
+        assert date(datetime(2026, 3, 1).date()) == "03/01/2026"
     assert number(None) == "–"
     assert date(None) == ""
 
@@ -132,3 +133,19 @@ def test_label_filters_follow_the_active_language():
         assert status_label("open") == "Otevřený"
     with translation.override("en"):
         assert status_label("open") == "Open" and step_name(9) == "Underwriting"
+
+
+def test_reassign_select_lists_the_advisers_as_a_model_choice_field_would(adviser, other_adviser):
+    other_adviser.first_name = other_adviser.last_name = ""
+    other_adviser.save()
+    field = forms.ModelChoiceField(queryset=advisers())
+    field.label_from_instance = lambda u: u.get_full_name() or u.username
+    expected = forms.Select(choices=field.choices).render("adviser", None)
+    form = ReassignForm()
+    assert form.fields["adviser"].widget.render("adviser", None) == expected
+    assert other_adviser.username in expected
+
+
+def test_reassign_form_accepts_only_active_advisers(adviser, manager):
+    assert ReassignForm({"adviser": adviser.pk}).is_valid()
+    assert not ReassignForm({"adviser": manager.pk}).is_valid()
