@@ -1,0 +1,240 @@
+"""The rolling deploy across the cluster, in order: a release with a new
+migration goes live one app host at a time under continuous load through
+the balancer (10 clients) without a failed request; its migration runs once
+(one pre-migration backup, one row in Django's migration log, nothing
+pending for the second batch); then a release that fails its health gate on
+the first host leaves that host out of the balancer and stops the play
+before the second, still without a failed request; a later deploy puts it
+back. The file sorts after the other tests: it leaves both hosts on the
+release with the extra migration, both in the balancer."""
+
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from balancer import Load, get
+from hosts import address, root_sql, run_playbook
+
+testinfra_hosts = ["cluster-lb"]
+
+ROOT = Path(__file__).resolve().parents[3]
+APPS = ["cluster-app1", "cluster-app2"]
+UPSTREAMS = "/etc/nginx/hypoteky-upstreams"
+PROBE_MIGRATION = "0999_rolling_deploy_probe"
+PROBE_TABLE = "klienti_rolling_deploy_probe"
+# Paths through the whole stack that no rate limit covers: the readiness
+# probe (database and keys), a page that redirects to the login, a health probe.
+LOAD_PATHS = ["/readyz", "/", "/healthz"]
+# A wrong password for the app's database account (the migration account's is right).
+WRONG_DB_PASSWORD = "not-the-app-accounts-password"
+DRAIN_TASK = "Mark this host's server down on the web hosts (tested with the whole configuration first)"
+UNDRAIN_TASK = "Take this host's down mark off on the web hosts (tested with the whole configuration first)"
+BOTH_VIA_LB = [("cluster-app1", "cluster-lb"), ("cluster-app2", "cluster-lb")]
+MIGRATION = '''from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    """A schema change the release before can live with (a table it never reads)."""
+
+    dependencies = [("klienti", "{leaf}")]
+
+    operations = [
+        migrations.RunSQL(
+            "CREATE TABLE {table} (id INT PRIMARY KEY)",
+            reverse_sql="DROP TABLE {table}",
+        ),
+    ]
+'''
+
+
+def git(*args, env=None, stdin=None):
+    return subprocess.run(
+        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True, env=env, input=stdin
+    ).stdout.strip()
+
+
+def commit_with_a_new_migration(release):
+    """A commit object (no branch moves, the working tree is untouched): the
+    release's app commit plus one backward-compatible migration. The same
+    release always gives the same commit, so a rerun builds nothing new."""
+    base = git("rev-parse", release.rsplit("-", 1)[1] + "^{commit}")
+    names = git("ls-tree", "--name-only", base, "app/klienti/migrations/").split()
+    leaf = max(Path(name).stem for name in names if re.match(r"^\d{4}_", Path(name).name))
+    blob = git("hash-object", "-w", "--stdin", stdin=MIGRATION.format(leaf=leaf, table=PROBE_TABLE))
+    when = git("log", "-1", "--format=%ct", base)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "GIT_INDEX_FILE": f"{tmp}/index",
+            "GIT_AUTHOR_NAME": "hypoteky tests",
+            "GIT_AUTHOR_EMAIL": "tests@hypoteky.invalid",
+            "GIT_COMMITTER_NAME": "hypoteky tests",
+            "GIT_COMMITTER_EMAIL": "tests@hypoteky.invalid",
+            "GIT_AUTHOR_DATE": f"{when} +0000",
+            "GIT_COMMITTER_DATE": f"{when} +0000",
+        }
+        git("read-tree", base, env=env)
+        path = f"app/klienti/migrations/{PROBE_MIGRATION}.py"
+        git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+        tree = git("write-tree", env=env)
+        return git("commit-tree", tree, "-p", base, "-m", "Rolling deploy test: one more migration", env=env)
+
+
+def playbook(name, *extra):
+    started = time.monotonic()
+    proc = run_playbook(name, *extra)
+    elapsed = time.monotonic() - started
+    proc.stdout = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)  # plain text, whatever the colour setting
+    print(f"{name} {' '.join(extra)}: exit {proc.returncode} in {elapsed:.0f} s")
+    return proc, elapsed
+
+
+def current_release(host):
+    return Path(host.file("/srv/hypoteky/current").linked_to).name
+
+
+def task_results(output, task):
+    """The result lines of every run of a task (each serial batch runs it once)."""
+    lines = []
+    for block in output.split("\nTASK [")[1:]:
+        header, _, body = block.partition("\n")
+        if header.split("]")[0].endswith(task):
+            lines += [line for line in body.splitlines() if re.match(r"^(ok|changed|skipping|failed|fatal):", line)]
+    return lines
+
+
+def delegated(lines, status):
+    """(host, delegated-to host) of the result lines with that status, in order."""
+    pairs = [re.match(rf"^{status}: \[(\S+) -> ([^\](]+)", line) for line in lines]
+    return [match.groups() for match in pairs if match]
+
+
+def app_play(output):
+    """The output of the rolling app play (pre-flight plays run on every host)."""
+    return output.split("PLAY [Phase 6, app runtime]", 1)[1]
+
+
+def upstream_lines(cluster):
+    lb = cluster["cluster-lb"]
+    return {app: lb.file(f"{UPSTREAMS}/{app}.conf").content_string.strip() for app in APPS}
+
+
+@pytest.fixture(scope="module")
+def domain(cluster):
+    return cluster["cluster-lb"].ansible("debug", "var=hypoteky_domain", check=False)["hypoteky_domain"]
+
+
+@pytest.fixture(scope="module")
+def probe_release(cluster):
+    """A release built from the deployed one plus a new migration."""
+    before = current_release(cluster["cluster-app1"])
+    commit = commit_with_a_new_migration(before)
+    release = f"{before.rsplit('-', 1)[0]}-{git('rev-parse', '--short', commit)}"
+    latest = ROOT / "build" / "releases" / "latest"
+    newest = latest.read_text()
+    build, _ = playbook(
+        "01-build.yml", "-e", f"hypoteky_build_ref={commit}", "-e", "hypoteky_build_run_app_tests=false"
+    )
+    if latest.read_text().strip() == release:
+        latest.write_text(newest)  # the checked-out commit stays the default release
+    assert build.returncode == 0, build.stdout[-3000:]
+    assert (ROOT / "build" / "releases" / release / f"hypoteky-{release}.tar").exists()
+    return before, release
+
+
+def test_rolling_deploy_under_load_loses_no_request_and_migrates_once(cluster, domain, probe_release):
+    before, release = probe_release
+    db = cluster["cluster-db"]
+    assert root_sql(db, f"SELECT COUNT(*) FROM django_migrations WHERE name = '{PROBE_MIGRATION}'") == "0"
+    load = Load(address(cluster["cluster-lb"]), domain, LOAD_PATHS, clients=10).start()
+    time.sleep(3)
+    deploy, elapsed = playbook("06-app.yml", "-e", f"crm_app_release={release}")
+    time.sleep(3)
+    result = load.stop()
+    print(f"rolling deploy {before} -> {release}: {elapsed:.0f} s; load through the balancer: {json.dumps(result)}")
+    assert deploy.returncode == 0, deploy.stdout[-4000:]
+    assert result["requests"] > 100, result
+    assert result["errors"] == 0, result
+    assert result["status_5xx"] == 0, result
+    assert result["failed"] == 0, result
+    for app in APPS:
+        assert current_release(cluster[app]) == release, app
+
+    play = app_play(deploy.stdout)
+    # One host at a time: out of the balancer, restarted, back in, then the next.
+    drained = task_results(play, DRAIN_TASK)
+    undrained = task_results(play, UNDRAIN_TASK)
+    assert delegated(drained, "changed") == BOTH_VIA_LB, drained
+    assert delegated(undrained, "changed") == BOTH_VIA_LB, undrained
+    app1_back = play.index(undrained[0])
+    assert play.index(drained[0]) < app1_back < play.index(drained[-1])
+    assert upstream_lines(cluster) == {app: f"server {address(cluster[app])}:8000 fail_timeout=0;" for app in APPS}
+
+    # Migrations once per deployment: the first batch applies them, the second finds none pending.
+    applied = task_results(play, "Apply the migrations (migration account, once)")
+    assert applied == ["changed: [cluster-app1]", "skipping: [cluster-app2]"], applied
+    assert "skipping: [cluster-app2]" in task_results(play, "Back up the database before migrating")
+    restored = task_results(play, "Restore the backup after a failed migration or data check")
+    assert "changed: [cluster-app1]" not in restored
+    with db.sudo():
+        names = db.check_output("ls /var/backups/hypoteky/").split()
+    pre_migrate = [
+        name for name in names if re.match(rf"^hypoteky-pre-migrate-{re.escape(release)}-.*\.sql\.zst$", name)
+    ]
+    assert len(pre_migrate) == 1, names
+    assert root_sql(db, f"SELECT COUNT(*) FROM django_migrations WHERE name = '{PROBE_MIGRATION}'") == "1"
+    assert root_sql(db, f"SHOW TABLES LIKE '{PROBE_TABLE}'") == PROBE_TABLE
+
+
+def test_host_that_fails_its_gate_stays_out_and_the_play_stops(cluster, domain, probe_release):
+    _, serving = probe_release
+    app1, app2 = cluster["cluster-app1"], cluster["cluster-app2"]
+    target = Path(app1.file("/srv/hypoteky/previous").linked_to).name
+    assert target != serving
+    lb_ip = address(cluster["cluster-lb"])
+    load = Load(lb_ip, domain, LOAD_PATHS, clients=10).start()
+    deploy, _ = playbook(
+        "06-app.yml",
+        "-e",
+        f"crm_app_release={target}",
+        "-e",
+        json.dumps({"crm_app_db_password": WRONG_DB_PASSWORD, "crm_app_ready_timeout": 20}),
+    )
+    result = load.stop()
+    print(f"failed deploy of {target}: load through the balancer: {json.dumps(result)}")
+    assert deploy.returncode != 0
+    assert f"Release {target} failed its health gate on cluster-app1" in deploy.stdout
+    assert WRONG_DB_PASSWORD not in deploy.stdout
+    # The failed host went back to its release but stays out; the play never reached the second.
+    assert current_release(app1) == serving
+    assert current_release(app2) == serving
+    assert "cluster-app2" not in app_play(deploy.stdout).split("PLAY RECAP")[0]
+    lines = upstream_lines(cluster)
+    assert lines["cluster-app1"].endswith(" down;"), lines
+    assert lines["cluster-app2"].endswith("fail_timeout=0;"), lines
+    assert result["failed"] == 0, result
+    assert result["requests"] > 50, result
+
+    # The balancer sends everything to the host that stayed in.
+    marker = os.urandom(8).hex()
+    for number in range(6):
+        status, _, _ = get(lb_ip, domain, f"/readyz?probe={marker}-{number}")
+        assert status == 200
+    with app1.sudo():
+        assert marker not in app1.check_output("journalctl -u hypoteky.service --since=-5min --no-pager -o cat")
+    with app2.sudo():
+        assert app2.check_output("journalctl -u hypoteky.service --since=-5min --no-pager -o cat").count(marker) == 6
+
+    # A deploy that passes the gate puts the host back.
+    again, _ = playbook("06-app.yml", "-e", f"crm_app_release={serving}")
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert upstream_lines(cluster) == {app: f"server {address(cluster[app])}:8000 fail_timeout=0;" for app in APPS}
+    assert task_results(app_play(again.stdout), DRAIN_TASK) == [
+        "skipping: [cluster-app1]",
+        "skipping: [cluster-app2]",
+    ]
