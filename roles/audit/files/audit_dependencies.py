@@ -11,6 +11,7 @@ prints a JSON list of two checks:
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -177,14 +178,29 @@ def _parse(text):
         return None
 
 
+def configured_index_url():
+    """The index this controller's pip installs from: its configuration, else pip's own default."""
+    if os.environ.get("PIP_INDEX_URL"):
+        return os.environ["PIP_INDEX_URL"]
+    configured = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.index-url"], capture_output=True, text=True
+    )
+    if configured.returncode == 0 and configured.stdout.strip():
+        return configured.stdout.strip()
+    from pip._internal.models.index import PyPI  # pip's built-in default, named nowhere else
+
+    return PyPI.simple_url
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pip-audit", required=True)
-    parser.add_argument("--index-url", required=True)
+    parser.add_argument("--index-url", default="", help='"" = the index pip is configured to use')
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--max-age", type=int, default=3600, help="seconds an index answer is reused")
     parser.add_argument("--exclude", action="append", default=[], help="the app's own packages")
     args = parser.parse_args()
+    args.index_url = args.index_url or configured_index_url()
     pins, lines = read_pins(sys.stdin.read(), {canonicalize_name(n) for n in args.exclude})
     if not pins:
         missing = "no pinned requirement (name==version) was read"
