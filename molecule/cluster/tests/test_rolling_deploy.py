@@ -114,6 +114,17 @@ def delegated(lines, status):
     return [match.groups() for match in pairs if match]
 
 
+def delegated_in_order(output, tasks, status):
+    """(task, host, delegated-to host) of those tasks' result lines, in the order they ran."""
+    found = []
+    for block in output.split("\nTASK [")[1:]:
+        header, _, body = block.partition("\n")
+        task = next((name for name in tasks if header.split("]")[0].endswith(name)), None)
+        if task:
+            found += [(task, host, to) for host, to in delegated(body.splitlines(), status)]
+    return found
+
+
 def app_play(output):
     """The output of the rolling app play (pre-flight plays run on every host)."""
     return output.split("PLAY [Phase 6, app runtime]", 1)[1]
@@ -171,8 +182,13 @@ def test_rolling_deploy_under_load_loses_no_request_and_migrates_once(cluster, d
     undrained = task_results(play, UNDRAIN_TASK)
     assert delegated(drained, "changed") == BOTH_VIA_LB, drained
     assert delegated(undrained, "changed") == BOTH_VIA_LB, undrained
-    app1_back = play.index(undrained[0])
-    assert play.index(drained[0]) < app1_back < play.index(drained[-1])
+    steps = [(task, host) for task, host, _ in delegated_in_order(play, [DRAIN_TASK, UNDRAIN_TASK], "changed")]
+    assert steps == [
+        (DRAIN_TASK, "cluster-app1"),
+        (UNDRAIN_TASK, "cluster-app1"),
+        (DRAIN_TASK, "cluster-app2"),
+        (UNDRAIN_TASK, "cluster-app2"),
+    ]
     assert upstream_lines(cluster) == {app: f"server {address(cluster[app])}:8000 fail_timeout=0;" for app in APPS}
 
     # Migrations once per deployment: the first batch applies them, the second finds none pending.
