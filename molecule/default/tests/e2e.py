@@ -18,8 +18,9 @@ import secrets
 import shlex
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import testinfra
@@ -77,8 +78,8 @@ def password_hash(password):
 @dataclass
 class User:
     username: str
-    password: str
-    role: str
+    password: str = field(repr=False)  # never in a test report or a log
+    role: str = ""
 
 
 def create_users(host, run_id, roles):
@@ -189,6 +190,14 @@ class NetworkChanged(Exception):
     """Chromium abandoned a navigation: it shows its own error page."""
 
 
+class RateLimited(Exception):
+    """nginx answered 429: the login pages allow a few requests a minute per address."""
+
+
+# Seconds until nginx's login limit (nginx_login_rate, 10r/m) lets a login (two requests) through again.
+RATE_LIMIT_PAUSE = 13
+
+
 def arrived(page):
     """Wait for a navigation a click started; raise NetworkChanged if it failed."""
     page.wait_for_load_state()
@@ -196,8 +205,9 @@ def arrived(page):
         raise NetworkChanged(page.url)
 
 
-def navigate(page, step, attempts=3):
-    """Run a step that ends in a navigation, again if Chromium abandoned it.
+def navigate(page, step, attempts=4):
+    """Run a step that ends in a navigation, again if Chromium abandoned it
+    or nginx's rate limit turned it away.
 
     Chromium drops connections when the machine's network changes
     (net::ERR_NETWORK_CHANGED), and test hosts of other scenarios come and
@@ -209,12 +219,15 @@ def navigate(page, step, attempts=3):
             arrived(page)
         except NetworkChanged:
             continue
+        except RateLimited:
+            time.sleep(RATE_LIMIT_PAUSE)
+            continue
         except PlaywrightError as error:
             if "ERR_NETWORK_CHANGED" not in str(error):
                 raise
         else:
             return result
-    raise AssertionError(f"the browser's network changed {attempts} times in one step")
+    raise AssertionError(f"{attempts} attempts at one step failed: network changes or nginx's rate limit")
 
 
 @contextmanager
@@ -223,7 +236,9 @@ def logged_in(browser, site, user, shots, label):
     page = browser.open()
 
     def log_in():
-        page.goto(f"{site.base_url}/login/")
+        response = page.goto(f"{site.base_url}/login/")
+        if response is not None and response.status == 429:
+            raise RateLimited
         form = page.locator("form:has(input[name=password])")
         if form.count() == 0:
             return  # logged in by an earlier attempt: /login/ went on to the dashboard
@@ -231,6 +246,10 @@ def logged_in(browser, site, user, shots, label):
         form.locator("input[name=password]").fill(user.password)
         shots.take(page, f"{label}-login")
         form.locator("button[type=submit]").click()
+        arrived(page)
+        if page.title().startswith("429"):  # nginx's own page for its rate limit
+            raise RateLimited
 
     navigate(page, log_in)
+    assert page.locator("form[action='/logout/']").count() == 1, f"{user.username} could not log in: {page.url}"
     yield page
