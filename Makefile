@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-tooling-lock
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= 0
 # Molecule scenarios in the order `make test` runs them.
-SCENARIOS ?= common database app web
+SCENARIOS ?= common database app web notifications audit monitoring
 SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
 SANDBOX_DOMAIN := hypoteky.sandbox.test
@@ -44,13 +44,13 @@ image: prereqs
 # the ACME URL and CA to certbot as facts).
 up: prereqs venv image
 	tools/testhost up $(SANDBOX_HOST) $(SANDBOX_IP)
-	ansible-playbook molecule/shared/playbooks/acme.yml playbooks/site.yml
+	ansible-playbook molecule/shared/playbooks/acme.yml molecule/shared/playbooks/trust-acme-root.yml molecule/shared/playbooks/smtp.yml playbooks/site.yml
 	@echo
 	@echo "The sandbox is up: host '$(SANDBOX_HOST)' at $(SANDBOX_IP) (inventories/sandbox)."
 	@echo "  site:     https://$(SANDBOX_DOMAIN)/ (certificate from the sandbox's pebble;"
 	@echo "            from this machine: curl -k --resolve $(SANDBOX_DOMAIN):443:$(SANDBOX_IP) https://$(SANDBOX_DOMAIN)/login/)"
 	@echo "  shell:    tools/testhost ssh $(SANDBOX_HOST)"
-	@echo "  ansible:  $(VENV)/bin/ansible-playbook molecule/shared/playbooks/acme.yml playbooks/site.yml"
+	@echo "  ansible:  $(VENV)/bin/ansible-playbook molecule/shared/playbooks/acme.yml molecule/shared/playbooks/trust-acme-root.yml molecule/shared/playbooks/smtp.yml playbooks/site.yml"
 	@echo "  remove:   make down"
 
 down:
@@ -59,8 +59,8 @@ down:
 lint: venv
 	yamllint --strict .
 	ansible-lint --offline
-	ruff check tests molecule tools/role-docs
-	ruff format --check tests molecule tools/role-docs
+	ruff check tests molecule tools/role-docs tools/pilot
+	ruff format --check tests molecule tools/role-docs tools/pilot
 	tools/role-docs --check
 	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario tools/bench/* .ci/run
 

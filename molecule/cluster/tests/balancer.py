@@ -26,11 +26,12 @@ class SiteConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
-def get(ip, domain, path):
-    """(status, headers, body) of one GET through the balancer."""
+def get(ip, domain, path, user_agent="hypoteky-cluster-test"):
+    """(status, headers, body) of one GET through the balancer. Access logs
+    carry no query string, so a request is told apart by its User-Agent."""
     conn = SiteConnection(ip, domain)
     try:
-        conn.request("GET", path, headers={"Host": domain, "Connection": "close"})
+        conn.request("GET", path, headers={"Host": domain, "Connection": "close", "User-Agent": user_agent})
         response = conn.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:

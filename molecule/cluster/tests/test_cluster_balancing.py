@@ -36,15 +36,15 @@ def test_both_app_hosts_answer_through_the_balancer(cluster, domain):
     marker = uuid.uuid4().hex
     lb_ip = address(cluster["cluster-lb"])
     for number in range(20):
-        status, _, body = get(lb_ip, domain, f"/readyz?probe={marker}-{number}")
+        status, _, body = get(lb_ip, domain, "/readyz", user_agent=f"probe-{marker}-{number}")
         assert status == 200, body[:300]
     answered = {}
     for app in APPS:
         host = cluster[app]
         with host.sudo():
             log = host.check_output("journalctl -u hypoteky.service --since=-10min --no-pager -o cat")
-        # gunicorn's access log: CLIENT "REQUEST" STATUS ...
-        lines = [line for line in log.splitlines() if f'"GET /readyz?probe={marker}-' in line]
+        # gunicorn's access log: CLIENT "METHOD PATH PROTOCOL" STATUS BYTES TIME "USER-AGENT"
+        lines = [line for line in log.splitlines() if '"GET /readyz HTTP/1.' in line and f'"probe-{marker}-' in line]
         answered[app] = len(lines)
         # The client gunicorn sees is the balancer (nginx passes the visitor in X-Forwarded-For).
         assert all(line.split()[0] == lb_ip for line in lines), lines[:3]

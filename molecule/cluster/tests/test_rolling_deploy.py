@@ -239,7 +239,7 @@ def test_host_that_fails_its_gate_stays_out_and_the_play_stops(cluster, domain, 
     # The balancer sends everything to the host that stayed in.
     marker = os.urandom(8).hex()
     for number in range(6):
-        status, _, _ = get(lb_ip, domain, f"/readyz?probe={marker}-{number}")
+        status, _, _ = get(lb_ip, domain, "/readyz", user_agent=f"probe-{marker}-{number}")
         assert status == 200
     with app1.sudo():
         assert marker not in app1.check_output("journalctl -u hypoteky.service --since=-5min --no-pager -o cat")

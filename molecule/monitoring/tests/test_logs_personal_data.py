@@ -4,13 +4,14 @@ and e-mail, and opens the case; then the app's journal, the whole journal of
 that time and nginx's logs hold those requests but none of those values."""
 
 import http.client
+import json
 import re
 import secrets
 import socket
 import ssl
 import time
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from hosts import address
@@ -141,6 +142,11 @@ def session(host):
         assert response.status == 200
         assert CLIENT["full_name"] in page, "the search did not find the client"
 
+    # The API searches by query string: the logs keep the path only.
+    response, page = browser.request("GET", "/api/klienti/?search=" + quote(CLIENT["email"]))
+    assert response.status == 200
+    assert json.loads(page)["count"] >= 1, "the API search did not find the client"
+
     response, page = browser.request("GET", f"/klienti/{flow['pk']}/")
     assert response.status == 200
     assert CLIENT["full_name"] in page
@@ -162,6 +168,7 @@ def test_the_requests_were_logged_by_gunicorn_and_nginx(session):
         assert '"POST /login/ HTTP/1.1" 302' in log
         assert '"POST /klienti/novy/ HTTP/1.1" 302' in log
         assert '"POST /klienti/ HTTP/1.1" 200' in log
+        assert '"GET /api/klienti/ HTTP/1.1" 200' in log
         assert f'"GET /klienti/{pk}/ HTTP/1.1" 200' in log
         assert f'"GET /klienti/{pk}/upravit/ HTTP/1.1" 200' in log
 
