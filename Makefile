@@ -14,7 +14,7 @@ SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
 SANDBOX_DOMAIN := hypoteky.sandbox.test
 
-.PHONY: help prereqs venv image up down docs lint test test-project test-app test-molecule lock clean
+.PHONY: help prereqs venv image up down e2e pilot docs lint test test-project test-app test-molecule lock clean
 
 help:
 	@echo "make up          sandbox host + playbooks/site.yml (prints where and how to log in)"
@@ -22,6 +22,8 @@ help:
 	@echo "make test        lint + project tests + app tests + every Molecule scenario"
 	@echo "make lint        yamllint, ansible-lint (production profile), ruff, shellcheck"
 	@echo "make test-molecule SCENARIOS='common'   some scenarios only"
+	@echo "make e2e         browser tests (Debian's Chromium) against the sandbox (make up first); screenshots in artifacts/e2e/"
+	@echo "make pilot       phase 9's load test against the sandbox; report in evidence/sandbox/pilot/"
 	@echo "make docs        regenerate roles/*/README.md from meta/argument_specs.yml"
 	@echo "make lock        re-pin the toolchain (requirements/tooling.in -> tooling.lock)"
 
@@ -52,6 +54,13 @@ up: prereqs venv image
 	@echo "  shell:    tools/testhost ssh $(SANDBOX_HOST)"
 	@echo "  ansible:  $(VENV)/bin/ansible-playbook molecule/shared/playbooks/acme.yml molecule/shared/playbooks/trust-acme-root.yml molecule/shared/playbooks/smtp.yml playbooks/site.yml"
 	@echo "  remove:   make down"
+
+# HYPOTEKY_E2E_ADDRESS / _DOMAIN / _HOST / _INVENTORY point the browser tests elsewhere.
+e2e: venv
+	pytest -p no:cacheprovider molecule/default/tests/test_browser.py
+
+pilot: venv
+	ansible-playbook playbooks/09-pilot.yml
 
 down:
 	tools/testhost purge $(word 3,$(subst ., ,$(SANDBOX_IP)))

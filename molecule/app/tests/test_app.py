@@ -30,6 +30,18 @@ def test_socket_reachable_by_root_and_nginx_group_only(host):
     assert sock.mode == 0o660
 
 
+def test_app_user_can_write_its_gdpr_erasure_log_but_not_the_evidence(host):
+    """The erasure log lives in the service's state directory below
+    /var/lib/hypoteky, beside root's evidence directory."""
+    with host.sudo():
+        assert host.file("/var/lib/hypoteky").mode == 0o755
+        assert host.file("/var/lib/hypoteky/evidence").mode == 0o750
+        writable = host.run("sudo -u hypoteky test -w /var/lib/hypoteky/gdpr")
+        evidence = host.run("sudo -u hypoteky test -r /var/lib/hypoteky/evidence")
+    assert writable.rc == 0, "the app cannot write /var/lib/hypoteky/gdpr (GDPR erasure log)"
+    assert evidence.rc == 1
+
+
 def test_env_file_readable_by_root_and_app_group_only(host):
     with host.sudo():
         env = host.file("/etc/hypoteky/hypoteky.env")

@@ -1,8 +1,6 @@
 """restore.yml on a running app: asks for confirmation, brings back the
 backed-up rows, and the app's own data checks pass afterwards."""
 
-import shlex
-
 from hosts import root_sql, run_playbook
 
 
