@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-tooling-lock
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= 0
 # Molecule scenarios in the order `make test` runs them.
-SCENARIOS ?= common database app web notifications audit monitoring
+SCENARIOS ?= common database app default notifications audit monitoring cluster
 SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
 SANDBOX_DOMAIN := hypoteky.sandbox.test
@@ -47,10 +47,13 @@ image: prereqs
 up: prereqs venv image
 	tools/testhost up $(SANDBOX_HOST) $(SANDBOX_IP)
 	ansible-playbook molecule/shared/playbooks/acme.yml molecule/shared/playbooks/trust-acme-root.yml molecule/shared/playbooks/smtp.yml playbooks/site.yml
+	ansible-playbook molecule/shared/playbooks/demo-login.yml
 	@echo
 	@echo "The sandbox is up: host '$(SANDBOX_HOST)' at $(SANDBOX_IP) (inventories/sandbox)."
 	@echo "  site:     https://$(SANDBOX_DOMAIN)/ (certificate from the sandbox's pebble;"
 	@echo "            from this machine: curl -k --resolve $(SANDBOX_DOMAIN):443:$(SANDBOX_IP) https://$(SANDBOX_DOMAIN)/login/)"
+	@echo "  login:    the adviser and manager printed just above (new passwords with every make up;"
+	@echo "            ansible-playbook molecule/shared/playbooks/demo-login.yml draws new ones)"
 	@echo "  shell:    tools/testhost ssh $(SANDBOX_HOST)"
 	@echo "  ansible:  $(VENV)/bin/ansible-playbook molecule/shared/playbooks/acme.yml molecule/shared/playbooks/trust-acme-root.yml molecule/shared/playbooks/smtp.yml playbooks/site.yml"
 	@echo "  remove:   make down"

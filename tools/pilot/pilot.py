@@ -113,7 +113,7 @@ def tls_context(settings):
         context = ssl.create_default_context(cafile=settings.get("ca_file") or None)
     else:
         # The site's certificate comes from a test CA the controller does not
-        # trust (pebble); TLS itself is proven by the web scenario, not here.
+        # trust (pebble); TLS itself is proven by the default scenario's test_web.py, not here.
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE

@@ -56,6 +56,27 @@ def test_env_file_readable_by_root_and_app_group_only(host):
     assert host.file("/etc/hypoteky").mode == 0o750
 
 
+def test_manage_takes_the_migration_account_from_stdin_only(host):
+    """The role migrates with `hypoteky-manage --migration-account`: the
+    account's user and password arrive on standard input, so no secret is on
+    a command line or in an environment that `ps` shows."""
+    with host.sudo():
+        wrong = host.run(
+            "printf 'hypoteky_migrate\\nnot-the-password\\n' | hypoteky-manage --migration-account showmigrations"
+        )
+        missing = host.run("hypoteky-manage --migration-account showmigrations < /dev/null")
+        bad_release = host.run("hypoteky-manage --release /nonexistent showmigrations")
+        app = host.run("hypoteky-manage showmigrations klienti")
+    assert wrong.rc != 0
+    assert "Access denied for user 'hypoteky_migrate'" in wrong.stderr
+    assert missing.rc == 2
+    assert "reads the user and the password" in missing.stderr
+    assert bad_release.rc == 2
+    assert "--release needs a release directory" in bad_release.stderr
+    assert app.rc == 0, app.stderr
+    assert "[X] 0001_initial" in app.stdout
+
+
 @pytest.mark.parametrize("package", ["gcc", "cpp", "g++", "build-essential", "libmariadb-dev", "python3-dev"])
 def test_no_build_tool_installed(host, package):
     assert not host.package(package).is_installed

@@ -1,6 +1,6 @@
 """HTTPS to the balancer from the controller, as a client on the network
 sees it: the balancer's address, the site's name as SNI and Host. The
-certificate is pebble's (tests/test_web.py in the web scenario checks it);
+certificate is pebble's (tests/test_web.py in the default scenario checks it);
 here only the answers count. `Load` keeps CLIENTS threads sending requests
 one after the other until it is stopped; a request fails on any exception
 (refused, reset, timeout) or a 5xx answer."""

@@ -3,6 +3,7 @@ only the controller side can check (reachability over the bridge), and
 running the project's playbooks against the scenario's hosts."""
 
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -29,12 +30,14 @@ def tcp_probe(ip, port, timeout=3.0):
 
 
 def run_playbook(name, *extra):
-    """Run one of the project's playbooks against the scenario's hosts, as an
-    operator would, and return the finished process; its stdout holds what
-    the operator sees, failed tasks' messages (stderr) included."""
+    """Run one of the project's playbooks (a name in playbooks/, or a path)
+    against the scenario's hosts, as an operator would, and return the
+    finished process; its stdout holds what the operator sees, failed tasks'
+    messages (stderr) included."""
     inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
+    playbook = name if isinstance(name, Path) else ROOT / "playbooks" / name
     return subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), str(ROOT / "playbooks" / name), *extra],
+        ["ansible-playbook", "-i", str(inventory), str(playbook), *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -47,3 +50,31 @@ def root_sql(host, sql, database="hypoteky"):
     """SQL as MariaDB's root, through the unix socket (the only way root logs in)."""
     with host.sudo():
         return host.check_output(f"mariadb --batch --skip-column-names {database} -e {shlex.quote(sql)}")
+
+
+def recap(output):
+    """Per host, the play recap's counts (ok, changed, failed, ...), colours removed."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    block = plain.rsplit("PLAY RECAP", 1)[-1]
+    return {
+        name: {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", counts)}
+        for name, counts in re.findall(r"^(\S+)\s*:\s*(ok=.*)$", block, re.MULTILINE)
+    }
+
+
+def assert_dry_run_changes_nothing(converge):
+    """What an operator runs before a deploy, `--check --diff`, on the
+    converged hosts with the scenario's converge playbook: it must pass and
+    report no change on any host. Molecule's own check step only proves that
+    check mode runs; this one also names every task that would change."""
+    result = run_playbook(converge, "--check", "--diff")
+    assert result.returncode == 0, result.stdout[-4000:]
+    counts = recap(result.stdout)
+    assert counts, f"no play recap in:\n{result.stdout[-2000:]}"
+    would_change = [
+        task.splitlines()[0]
+        for task in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout).split("TASK [")[1:]
+        if re.search(r"^changed: ", task, re.MULTILINE)
+    ]
+    changed = {host: c["changed"] for host, c in counts.items() if c["changed"]}
+    assert not changed, f"--check --diff would change {changed}: {would_change}"

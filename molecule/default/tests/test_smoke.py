@@ -7,7 +7,7 @@ import json
 import pytest
 from hosts import root_sql, run_playbook
 
-testinfra_hosts = ["web-1"]
+testinfra_hosts = ["default-1"]
 
 
 def live_smoke_tokens(host):
@@ -74,5 +74,5 @@ def app_stopped(host):
 def test_smoke_tests_fail_and_name_what_failed_when_the_app_is_down(host, app_stopped):
     result = run_playbook("03-tests.yml")
     assert result.returncode != 0
-    assert "Smoke tests through web-1's nginx failed: login_page, authenticated_page, api" in result.stdout
+    assert "Smoke tests through default-1's nginx failed: login_page, authenticated_page, api" in result.stdout
     assert live_smoke_tokens(host) == 0, "credentials must be revoked when the smoke tests fail"

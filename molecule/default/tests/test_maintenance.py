@@ -3,19 +3,12 @@ and a restore drill of the newest scheduled backup into a scratch database;
 a second run changes nothing, a damaged backup fails the drill."""
 
 import json
-import re
 
 import pytest
-from hosts import root_sql, run_playbook
+from hosts import recap, root_sql, run_playbook
 
-testinfra_hosts = ["web-1"]
+testinfra_hosts = ["default-1"]
 DRILL = "/var/lib/hypoteky/evidence/restore-drill/latest.json"
-
-
-def changed(output, host="web-1"):
-    """The play recap's changed count for a host (colours removed)."""
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
-    return int(re.search(rf"^{host}\s*:.*?changed=(\d+)", plain, re.MULTILINE).group(1))
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +23,7 @@ def test_maintenance_passes_and_a_second_run_changes_nothing(maintained):
     first, second = maintained
     assert first.returncode == 0, first.stdout[-3000:]
     assert second.returncode == 0, second.stdout[-3000:]
-    assert changed(second.stdout) == 0
+    assert recap(second.stdout)["default-1"]["changed"] == 0
 
 
 def task_result(output, task):
@@ -51,7 +44,7 @@ def task_result(output, task):
 )
 def test_maintenance_health_checks_the_host_after_its_updates(maintained, task):
     first, _ = maintained
-    assert "ok: [web-1]" in task_result(first.stdout, task)
+    assert "ok: [default-1]" in task_result(first.stdout, task)
 
 
 def test_restore_drill_restored_the_scheduled_backup_into_a_scratch_database(host, maintained):

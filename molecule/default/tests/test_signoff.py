@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hosts import run_playbook
 
-testinfra_hosts = ["web-1"]
+testinfra_hosts = ["default-1"]
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKS = {
@@ -42,7 +42,7 @@ def test_signoff_is_readable_by_root_only_and_fetched_to_the_controller(host):
         latest = host.file("/var/lib/hypoteky/evidence/signoff/latest.json")
         assert latest.user == "root"
         assert latest.mode == 0o640
-    fetched = sorted((ROOT / "evidence" / "test" / "web-1" / "signoff").glob("*.json"))
+    fetched = sorted((ROOT / "evidence" / "test" / "default-1" / "signoff").glob("*.json"))
     assert fetched, "no sign-off on the controller"
     assert json.loads(fetched[-1].read_text())["result"] == "pass"
 
@@ -64,6 +64,6 @@ def tampered_release(host):
 def test_signoff_fails_naming_a_release_file_changed_on_the_host(host, tampered_release):
     result = run_playbook("08-verify.yml")
     assert result.returncode != 0
-    assert "Final verification failed on web-1: release_files_match_artefact" in result.stdout
+    assert "Final verification failed on default-1: release_files_match_artefact" in result.stdout
     assert "requirements.txt: FAILED" in result.stdout
     assert signoff(host)["result"] == "fail"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hosts import address
 
-testinfra_hosts = ["web-1"]
+testinfra_hosts = ["default-1"]
 
 ROOT = Path(__file__).resolve().parents[3]
 ACME_CA = "/etc/letsencrypt/hypoteky-acme-ca.pem"
@@ -255,7 +255,7 @@ def test_broken_template_fails_the_play_and_the_site_keeps_serving(host, site):
         before = host.file(SITE).sha256sum
     inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
     proc = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), str(ROOT / "molecule" / "web" / "break-nginx.yml")],
+        ["ansible-playbook", "-i", str(inventory), str(ROOT / "molecule" / "default" / "break-nginx.yml")],
         cwd=ROOT,
         capture_output=True,
         text=True,

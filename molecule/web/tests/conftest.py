@@ -1,5 +1,0 @@
-import sys
-from pathlib import Path
-
-# The shared helpers live beside create.yml/destroy.yml in molecule/shared/.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared" / "testinfra"))
