@@ -70,6 +70,12 @@ def test_list_filters_sort_and_paginate(adviser, settings):
     assert oldest.index(old.reference) < oldest.index(mid.reference)
     by_bank = client.get(reverse("klienti:list") + "?bank=csob").content.decode()
     assert old.reference in by_bank and new.reference not in by_bank
+    # The filter fields show what is applied, in the page's language.
+    assert '<option value="csob" selected>' in by_bank
+    assert '<option value="" selected>' not in by_bank.split('name="bank"')[1].split("</select>")[0]
+    assert '<label for="id_bank">Banka:</label>' in by_bank
+    english = client.get(reverse("klienti:list") + "?bank=csob", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<label for="id_bank">Bank:</label>' in english
     overdue = client.get(reverse("klienti:list") + "?overdue=on").content.decode()
     assert old.reference in overdue and new.reference not in overdue
     client.post(reverse("klienti:complete_step", args=[new.pk, 1]))
