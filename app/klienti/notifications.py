@@ -4,7 +4,9 @@
 open step (any of the 15, not only the current one) due within N days or
 overdue. Several hosts may run it at once: a NotificationClaim row, unique
 per adviser and day, decides who sends; a failed send may be retried later
-the same day, a successful one never repeats.
+the same day, a successful one never repeats. A run that died mid-send (its
+claim still "sending" after CLAIM_STALE_AFTER) is taken over by the next
+run: a digest may then arrive twice, but is never lost for the day.
 
 E-mails name cases by reference (HYP-000123) and link to them; client names
 stay in the encrypted database.
@@ -19,7 +21,9 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.dispatch import receiver
+from django.utils import timezone
 
 from . import mail, signals
 from .models import ACTIVE_STATUSES, CaseStep, NotificationType
@@ -28,6 +32,9 @@ from .steps import get_step
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
+# Far longer than one send takes (seconds): a claim left "sending" this long
+# belongs to a run that was killed or crashed before it could record the result.
+CLAIM_STALE_AFTER = timedelta(minutes=30)
 
 
 def worker_id() -> str:
@@ -89,21 +96,34 @@ def claim(notification_type: str, recipient, period: date) -> bool:
             )
         return True
     except IntegrityError:
-        # Someone holds it; only a failed attempt may be taken over, and the
-        # conditional UPDATE lets exactly one of the competing hosts do that.
-        taken = NotificationClaim.objects.filter(
-            notification_type=notification_type,
-            recipient=recipient,
-            period=period,
-            status=ClaimStatus.FAILED,
-        ).update(status=ClaimStatus.SENDING, claimed_by=me)
+        # Someone holds it; only a failed attempt or a stale one may be taken
+        # over, and the conditional UPDATE lets exactly one contender do that.
+        now = timezone.now()
+        held = NotificationClaim.objects.filter(
+            notification_type=notification_type, recipient=recipient, period=period
+        )
+        stale = Q(status=ClaimStatus.SENDING, updated_at__lt=now - CLAIM_STALE_AFTER)
+        previous = held.filter(stale).values_list("claimed_by", "updated_at").first()
+        taken = held.filter(Q(status=ClaimStatus.FAILED) | stale).update(
+            status=ClaimStatus.SENDING, claimed_by=me, updated_at=now
+        )
+        if taken and previous:
+            logger.warning(
+                "notification claim taken over: its run stopped before recording the result",
+                extra={
+                    "notification_type": notification_type,
+                    "recipient_id": recipient.pk,
+                    "claimed_by": previous[0],
+                    "claimed_at": previous[1].isoformat(),
+                },
+            )
         return taken == 1
 
 
 def finish_claim(notification_type: str, recipient, period: date, error: str) -> None:
     NotificationClaim.objects.filter(
         notification_type=notification_type, recipient=recipient, period=period
-    ).update(status=ClaimStatus.FAILED if error else ClaimStatus.SENT)
+    ).update(status=ClaimStatus.FAILED if error else ClaimStatus.SENT, updated_at=timezone.now())
 
 
 @dataclass

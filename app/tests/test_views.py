@@ -74,7 +74,8 @@ def test_list_filters_sort_and_paginate(adviser, settings):
     assert '<option value="csob" selected>' in by_bank
     assert '<option value="" selected>' not in by_bank.split('name="bank"')[1].split("</select>")[0]
     assert '<label for="id_bank">Banka:</label>' in by_bank
-    english = client.get(reverse("klienti:list") + "?bank=csob", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    english = client.get(reverse("klienti:list") + "?bank=csob", HTTP_ACCEPT_LANGUAGE="en")
+    english = english.content.decode()
     assert '<label for="id_bank">Bank:</label>' in english
     overdue = client.get(reverse("klienti:list") + "?overdue=on").content.decode()
     assert old.reference in overdue and new.reference not in overdue

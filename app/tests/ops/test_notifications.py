@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections
+from django.utils import timezone
 
 from klienti import notifications, services
 from klienti.models import CaseStep, Klient, NotificationType, NotifikaceLog
@@ -141,6 +142,23 @@ def test_claim_lets_exactly_one_contender_send(adviser):
     notifications.finish_claim("deadline_digest", adviser, day, "SMTPDataError 451")
     assert notifications.claim("deadline_digest", adviser, day) is True
     assert notifications.claim("deadline_digest", adviser, day) is False
+
+
+def test_claim_left_sending_by_a_dead_run_is_taken_over_once_stale(adviser, caplog):
+    day = date(2026, 3, 14)
+    assert notifications.claim("deadline_digest", adviser, day) is True  # this run "dies" here
+    held = NotificationClaim.objects.filter(recipient=adviser)
+    assert notifications.claim("deadline_digest", adviser, day) is False  # still fresh: maybe alive
+    crashed_at = timezone.now() - notifications.CLAIM_STALE_AFTER - timedelta(minutes=1)
+    held.update(updated_at=crashed_at, claimed_by="host-a:123")
+    assert notifications.claim("deadline_digest", adviser, day) is True
+    assert held.get().status == ClaimStatus.SENDING and held.get().claimed_by != "host-a:123"
+    assert held.get().updated_at > crashed_at
+    assert "notification claim taken over" in caplog.text
+    assert notifications.claim("deadline_digest", adviser, day) is False  # fresh again
+    notifications.finish_claim("deadline_digest", adviser, day, "")
+    held.update(updated_at=crashed_at)
+    assert notifications.claim("deadline_digest", adviser, day) is False  # sent is never stale
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
