@@ -56,21 +56,23 @@ def test_env_file_readable_by_root_and_app_group_only(host):
     assert host.file("/etc/hypoteky").mode == 0o750
 
 
-def test_manage_takes_the_migration_account_from_stdin_only(host):
-    """The role migrates with `hypoteky-manage --migration-account`: the
-    account's user and password arrive on standard input, so no secret is on
-    a command line or in an environment that `ps` shows."""
+def test_manage_takes_settings_from_stdin_for_migrations(host):
+    """The role migrates with `hypoteky-manage --release DIR --env-stdin`: the
+    new release's settings and the migration account arrive on standard
+    input, so no secret is on a command line or in an environment `ps` shows."""
+    wrong = (
+        "(cat /etc/hypoteky/hypoteky.env; echo 'HYPOTEKY_DB_USER=\"hypoteky_migrate\"';"
+        " echo 'HYPOTEKY_DB_PASSWORD=\"not-the-password\"')"
+    )
     with host.sudo():
-        wrong = host.run(
-            "printf 'hypoteky_migrate\\nnot-the-password\\n' | hypoteky-manage --migration-account showmigrations"
-        )
-        missing = host.run("hypoteky-manage --migration-account showmigrations < /dev/null")
+        refused = host.run(f"{wrong} | hypoteky-manage --env-stdin showmigrations")
+        nothing = host.run("hypoteky-manage --env-stdin showmigrations < /dev/null")
         bad_release = host.run("hypoteky-manage --release /nonexistent showmigrations")
         app = host.run("hypoteky-manage showmigrations klienti")
-    assert wrong.rc != 0
-    assert "Access denied for user 'hypoteky_migrate'" in wrong.stderr
-    assert missing.rc == 2
-    assert "reads the user and the password" in missing.stderr
+    assert refused.rc != 0
+    assert "Access denied for user 'hypoteky_migrate'" in refused.stderr
+    assert nothing.rc == 2
+    assert "--env-stdin read nothing" in nothing.stderr
     assert bad_release.rc == 2
     assert "--release needs a release directory" in bad_release.stderr
     assert app.rc == 0, app.stderr
