@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import access, audit, roles
 from .blind_index import search_indexes
-from .forms import CaseFilterForm, ReassignForm, SearchForm
+from .forms import CaseFilterForm, SearchForm
 from .models import ACTIVE_STATUSES
 from .steps import get_step
 
@@ -226,7 +226,7 @@ def case_detail(request, pk):
             # CRM and sees the case, erasure for managers only.
             "can_export": access.can_use_crm(request.user),
             "can_erase": roles.is_manager(request.user),
-            "reassign_form": ReassignForm() if roles.is_manager(request.user) else None,
+            "can_reassign": roles.is_manager(request.user),
             "today": today,
         },
         using=FAST_TEMPLATES,

@@ -117,19 +117,22 @@ def case_reject(request, pk):
 
 
 @crm_user_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_reassign(request, pk):
+    """Its own page, like rejecting: the case page does not build the list
+    of every adviser for an action managers take now and then."""
     if not roles.is_manager(request.user):
         # Advisers cannot reassign; answer as if the action did not exist.
         return HttpResponse(status=404)
     klient = _editable_case(request, pk)
-    form = ReassignForm(request.POST)
-    if form.is_valid():
+    form = ReassignForm(request.POST or None, initial={"adviser": klient.adviser_id})
+    if request.method == "POST" and form.is_valid():
         services.reassign_case(request.user, klient, form.cleaned_data["adviser"])
         messages.success(request, _("The case was reassigned."))
-    else:
-        messages.error(request, _("Choose an adviser."))
-    return redirect("klienti:detail", pk=klient.pk)
+        return redirect("klienti:detail", pk=klient.pk)
+    context = {"form": form, "klient": klient}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "klienti/case_reassign.html", context, status=status)
 
 
 @crm_user_required

@@ -57,6 +57,23 @@ def test_a_manager_sees_and_reassigns_any_case(manager, case, other_adviser):
     assert AuditEntry.objects.get(klient_id=case.pk, action="reassigned").fields == ["adviser"]
 
 
+def test_reassigning_is_a_page_of_its_own_showing_the_current_adviser(manager, case, other_adviser):
+    client = logged_in(manager)
+    detail = client.get(reverse("klienti:detail", args=[case.pk])).content.decode()
+    url = reverse("klienti:reassign", args=[case.pk])
+    assert f'href="{url}"' in detail and 'name="adviser"' not in detail
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'<option value="{case.adviser_id}" selected>' in html
+    assert f'<option value="{other_adviser.pk}">' in html
+    refused = client.post(url, {"adviser": manager.pk})  # not an adviser
+    assert refused.status_code == 400
+    assert 'role="alert"' in refused.content.decode()
+    case.refresh_from_db()
+    assert case.adviser != manager
+
+
 def test_an_adviser_cannot_reassign_even_own_case(adviser, other_adviser, case):
     client = logged_in(adviser)
     response = client.post(
