@@ -5,6 +5,7 @@ pages' CPU time. Filters here produce the same output as Django's: dates and
 numbers localised in the active language, escaping on."""
 
 import datetime
+import decimal
 import re
 from functools import lru_cache
 
@@ -12,7 +13,7 @@ from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import linebreaksbr
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
-from django.utils import formats, translation
+from django.utils import formats, numberformat, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.timezone import template_localtime
 from jinja2 import Environment
@@ -60,8 +61,22 @@ def _formatted_date(value, format_name, _language):
 
 
 def number(value, empty="–"):
-    """Like Django's output of a number: localised (a decimal comma in Czech)."""
-    return empty if value is None else formats.localize(value)
+    """Like Django's output of a number: localised (a decimal comma in Czech).
+    A list has 50 numbers; the separators are looked up once per language."""
+    if value is None:
+        return empty
+    if type(value) not in (int, float, decimal.Decimal):
+        return formats.localize(value)
+    decimal_separator, grouping, thousands = _number_format(translation.get_language())
+    return numberformat.format(value, decimal_separator, None, grouping, thousands, use_l10n=True)
+
+
+@lru_cache(maxsize=16)
+def _number_format(language):
+    return tuple(
+        formats.get_format(name, language)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
 
 
 def csrf_input_once(request):

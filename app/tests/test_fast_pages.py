@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django import forms
 from django.urls import reverse, set_script_prefix
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 
 from hypoteky.jinja2 import date, number, url
 from klienti.forms import FastSelect, ReassignForm, advisers
@@ -55,6 +55,15 @@ def test_dates_and_numbers_are_localised():
         assert date(datetime(2026, 3, 1).date()) == "03/01/2026"
     assert number(None) == "–"
     assert date(None) == ""
+
+
+@pytest.mark.parametrize("language", ["cs", "en"])
+@pytest.mark.parametrize(
+    "value", [Decimal("1234567.50"), Decimal("-0.5"), 4200000, 12.25, True, "text"]
+)
+def test_numbers_as_django_localises_them(language, value):
+    with translation.override(language):
+        assert number(value) == formats.localize(value)
 
 
 def test_aware_datetimes_are_shown_in_prague_time():
