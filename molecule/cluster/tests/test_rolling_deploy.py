@@ -96,6 +96,13 @@ def playbook(name, *extra):
     return proc, elapsed
 
 
+def record(name, measurement):
+    """Keep a measurement where the run's other evidence is (artifacts/), for the report."""
+    path = ROOT / "artifacts" / "cluster" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(measurement, indent=2) + "\n")
+
+
 def current_release(host):
     return Path(host.file("/srv/hypoteky/current").linked_to).name
 
@@ -170,6 +177,7 @@ def test_rolling_deploy_under_load_loses_no_request_and_migrates_once(cluster, d
     time.sleep(3)
     result = load.stop()
     print(f"rolling deploy {before} -> {release}: {elapsed:.0f} s; load through the balancer: {json.dumps(result)}")
+    record("rolling-deploy", {"from": before, "to": release, "seconds": round(elapsed), "load": result})
     assert deploy.returncode == 0, deploy.stdout[-4000:]
     assert result["requests"] > 100, result
     assert result["errors"] == 0, result
@@ -267,6 +275,7 @@ def test_rollback_goes_back_one_host_at_a_time_under_load(cluster, domain, probe
     time.sleep(3)
     result = load.stop()
     print(f"rollback {serving} -> {before}: {elapsed:.0f} s; load through the balancer: {json.dumps(result)}")
+    record("rollback", {"from": serving, "to": before, "seconds": round(elapsed), "load": result})
     assert rollback.returncode == 0, rollback.stdout[-4000:]
     assert result["requests"] > 100, result
     assert result["errors"] == 0, result
