@@ -8,8 +8,9 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-tooling-lock
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= 0
-# Molecule scenarios in the order `make test` runs them.
-SCENARIOS ?= common database app default notifications audit monitoring cluster
+# Molecule scenarios, longest first, JOBS at a time (tools/molecule-scenarios).
+SCENARIOS ?= cluster default app audit monitoring notifications database common
+JOBS ?= 2
 SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
 SANDBOX_DOMAIN := hypoteky.sandbox.test
@@ -74,7 +75,7 @@ lint: venv
 	ruff check tests molecule tools/role-docs tools/pilot
 	ruff format --check tests molecule tools/role-docs tools/pilot
 	tools/role-docs --check
-	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario tools/bench/* .ci/run
+	shellcheck tools/testhost tools/install-prereqs tools/molecule-scenario tools/molecule-scenarios tools/bench/* .ci/run
 
 test-project: venv image
 	pytest tests
@@ -83,7 +84,7 @@ test-app:
 	$(MAKE) -C app test
 
 test-molecule: venv image
-	@for s in $(SCENARIOS); do tools/molecule-scenario $$s || exit 1; done
+	tools/molecule-scenarios $(JOBS) $(SCENARIOS)
 
 test: prereqs lint test-project test-app test-molecule
 
