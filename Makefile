@@ -15,7 +15,7 @@ SANDBOX_HOST := sandbox
 SANDBOX_IP := 10.213.10.2
 SANDBOX_DOMAIN := hypoteky.sandbox.test
 
-.PHONY: help prereqs venv image up down e2e pilot docs lint test test-project test-app test-molecule lock clean
+.PHONY: help prereqs venv image up down e2e pilot docs lint test test-project test-app test-molecule release lock clean
 
 help:
 	@echo "make up          sandbox host + playbooks/site.yml (prints where and how to log in)"
@@ -83,7 +83,13 @@ test-project: venv image
 test-app:
 	$(MAKE) -C app test
 
-test-molecule: venv image
+# The release the scenarios deploy, built once before they start (phase 1;
+# the app's tests are test-app's job): scenarios starting side by side would
+# otherwise build the same release into the same place at the same time.
+release: venv
+	ansible-playbook playbooks/01-build.yml -e hypoteky_build_run_app_tests=false
+
+test-molecule: venv image release
 	tools/molecule-scenarios $(JOBS) $(SCENARIOS)
 
 test: prereqs lint test-project test-app test-molecule
