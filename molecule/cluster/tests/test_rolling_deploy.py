@@ -144,6 +144,42 @@ def upstream_lines(cluster):
     return {app: lb.file(f"{UPSTREAMS}/{app}.conf").content_string.strip() for app in APPS}
 
 
+def all_in_balancer(cluster):
+    return {app: f"server {address(cluster[app])}:8000 fail_timeout=0;" for app in APPS}
+
+
+# Both app hosts, one at a time: out of the balancer, restarted, back in, then the next.
+ONE_AT_A_TIME = [
+    (DRAIN_TASK, "cluster-app1"),
+    (UNDRAIN_TASK, "cluster-app1"),
+    (DRAIN_TASK, "cluster-app2"),
+    (UNDRAIN_TASK, "cluster-app2"),
+]
+
+
+def drain_steps(play):
+    return [(task, host) for task, host, _ in delegated_in_order(play, [DRAIN_TASK, UNDRAIN_TASK], "changed")]
+
+
+def run_under_load(cluster, domain, what, name, *extra):
+    """A playbook run with 10 clients loading the balancer from 3 s before to
+    3 s after; the load's result is printed and recorded as `what`."""
+    load = Load(address(cluster["cluster-lb"]), domain, LOAD_PATHS, clients=10).start()
+    time.sleep(3)
+    proc, elapsed = playbook(name, *extra)
+    time.sleep(3)
+    result = load.stop()
+    print(f"{what}: {elapsed:.0f} s; load through the balancer: {json.dumps(result)}")
+    return proc, elapsed, result
+
+
+def assert_lost_no_request(result):
+    assert result["requests"] > 100, result
+    assert result["errors"] == 0, result
+    assert result["status_5xx"] == 0, result
+    assert result["failed"] == 0, result
+
+
 @pytest.fixture(scope="module")
 def domain(cluster):
     return cluster["cluster-lb"].ansible("debug", "var=hypoteky_domain", check=False)["hypoteky_domain"]
@@ -174,35 +210,22 @@ def test_rolling_deploy_under_load_loses_no_request_and_migrates_once(cluster, d
     before, release = probe_release
     db = cluster["cluster-db"]
     assert root_sql(db, f"SELECT COUNT(*) FROM django_migrations WHERE name = '{PROBE_MIGRATION}'") == "0"
-    load = Load(address(cluster["cluster-lb"]), domain, LOAD_PATHS, clients=10).start()
-    time.sleep(3)
-    deploy, elapsed = playbook("06-app.yml", "-e", f"crm_app_release={release}")
-    time.sleep(3)
-    result = load.stop()
-    print(f"rolling deploy {before} -> {release}: {elapsed:.0f} s; load through the balancer: {json.dumps(result)}")
+    deploy, elapsed, result = run_under_load(
+        cluster, domain, f"rolling deploy {before} -> {release}", "06-app.yml", "-e", f"crm_app_release={release}"
+    )
     record("rolling-deploy", {"from": before, "to": release, "seconds": round(elapsed), "load": result})
     assert deploy.returncode == 0, deploy.stdout[-4000:]
-    assert result["requests"] > 100, result
-    assert result["errors"] == 0, result
-    assert result["status_5xx"] == 0, result
-    assert result["failed"] == 0, result
+    assert_lost_no_request(result)
     for app in APPS:
         assert current_release(cluster[app]) == release, app
 
     play = app_play(deploy.stdout)
-    # One host at a time: out of the balancer, restarted, back in, then the next.
     drained = task_results(play, DRAIN_TASK)
     undrained = task_results(play, UNDRAIN_TASK)
     assert delegated(drained, "changed") == BOTH_VIA_LB, drained
     assert delegated(undrained, "changed") == BOTH_VIA_LB, undrained
-    steps = [(task, host) for task, host, _ in delegated_in_order(play, [DRAIN_TASK, UNDRAIN_TASK], "changed")]
-    assert steps == [
-        (DRAIN_TASK, "cluster-app1"),
-        (UNDRAIN_TASK, "cluster-app1"),
-        (DRAIN_TASK, "cluster-app2"),
-        (UNDRAIN_TASK, "cluster-app2"),
-    ]
-    assert upstream_lines(cluster) == {app: f"server {address(cluster[app])}:8000 fail_timeout=0;" for app in APPS}
+    assert drain_steps(play) == ONE_AT_A_TIME
+    assert upstream_lines(cluster) == all_in_balancer(cluster)
 
     # Migrations once per deployment: the first batch applies them, the second finds none pending.
     applied = task_results(play, "Apply the migrations (migration account, once)")
@@ -262,7 +285,7 @@ def test_host_that_fails_its_gate_stays_out_and_the_play_stops(cluster, domain, 
     # A deploy that passes the gate puts the host back.
     again, _ = playbook("06-app.yml", "-e", f"crm_app_release={serving}")
     assert again.returncode == 0, again.stdout[-4000:]
-    assert upstream_lines(cluster) == {app: f"server {address(cluster[app])}:8000 fail_timeout=0;" for app in APPS}
+    assert upstream_lines(cluster) == all_in_balancer(cluster)
     # It was out already, so nothing marked it down again; the passed gate took the mark off.
     again_play = app_play(again.stdout)
     assert ("cluster-app1", "cluster-lb") not in delegated(task_results(again_play, DRAIN_TASK), "changed")
@@ -272,28 +295,13 @@ def test_host_that_fails_its_gate_stays_out_and_the_play_stops(cluster, domain, 
 def test_rollback_goes_back_one_host_at_a_time_under_load(cluster, domain, probe_release):
     before, serving = probe_release
     assert {current_release(cluster[app]) for app in APPS} == {serving}
-    load = Load(address(cluster["cluster-lb"]), domain, LOAD_PATHS, clients=10).start()
-    time.sleep(3)
-    rollback, elapsed = playbook("rollback.yml")
-    time.sleep(3)
-    result = load.stop()
-    print(f"rollback {serving} -> {before}: {elapsed:.0f} s; load through the balancer: {json.dumps(result)}")
+    rollback, elapsed, result = run_under_load(cluster, domain, f"rollback {serving} -> {before}", "rollback.yml")
     record("rollback", {"from": serving, "to": before, "seconds": round(elapsed), "load": result})
     assert rollback.returncode == 0, rollback.stdout[-4000:]
-    assert result["requests"] > 100, result
-    assert result["errors"] == 0, result
-    assert result["status_5xx"] == 0, result
-    assert result["failed"] == 0, result
+    assert_lost_no_request(result)
     for app in APPS:
         assert current_release(cluster[app]) == before, app
-    play = app_play(rollback.stdout, "Roll the app back")
-    steps = [(task, host) for task, host, _ in delegated_in_order(play, [DRAIN_TASK, UNDRAIN_TASK], "changed")]
-    assert steps == [
-        (DRAIN_TASK, "cluster-app1"),
-        (UNDRAIN_TASK, "cluster-app1"),
-        (DRAIN_TASK, "cluster-app2"),
-        (UNDRAIN_TASK, "cluster-app2"),
-    ]
-    assert upstream_lines(cluster) == {app: f"server {address(cluster[app])}:8000 fail_timeout=0;" for app in APPS}
+    assert drain_steps(app_play(rollback.stdout, "Roll the app back")) == ONE_AT_A_TIME
+    assert upstream_lines(cluster) == all_in_balancer(cluster)
     # No migration runs backwards: the older code lives with the newer schema.
     assert root_sql(cluster["cluster-db"], f"SHOW TABLES LIKE '{PROBE_TABLE}'") == PROBE_TABLE

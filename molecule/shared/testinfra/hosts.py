@@ -52,10 +52,14 @@ def root_sql(host, sql, database="hypoteky"):
         return host.check_output(f"mariadb --batch --skip-column-names {database} -e {shlex.quote(sql)}")
 
 
+def plain(output):
+    """ansible-playbook's output without colours."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", output)
+
+
 def recap(output):
-    """Per host, the play recap's counts (ok, changed, failed, ...), colours removed."""
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", output)
-    block = plain.rsplit("PLAY RECAP", 1)[-1]
+    """Per host, the play recap's counts (ok, changed, failed, ...)."""
+    block = plain(output).rsplit("PLAY RECAP", 1)[-1]
     return {
         name: {key: int(value) for key, value in re.findall(r"(\w+)=(\d+)", counts)}
         for name, counts in re.findall(r"^(\S+)\s*:\s*(ok=.*)$", block, re.MULTILINE)
@@ -73,7 +77,7 @@ def assert_dry_run_changes_nothing(converge):
     assert counts, f"no play recap in:\n{result.stdout[-2000:]}"
     would_change = [
         task.splitlines()[0]
-        for task in re.sub(r"\x1b\[[0-9;]*m", "", result.stdout).split("TASK [")[1:]
+        for task in plain(result.stdout).split("TASK [")[1:]
         if re.search(r"^changed: ", task, re.MULTILINE)
     ]
     changed = {host: c["changed"] for host, c in counts.items() if c["changed"]}
