@@ -16,7 +16,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import formats, numberformat, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.timezone import template_localtime
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 
 
 def url(name, *args):
@@ -44,12 +44,12 @@ def _url_parts(name, count, _script_prefix):
     return parts
 
 
-def date(value, format_name="SHORT_DATE_FORMAT"):
+def date(value, format_name="SHORT_DATE_FORMAT", language=None):
     """Like Django's |date: aware datetimes shown in the current time zone."""
     if value in (None, ""):
         return ""
     if type(value) is datetime.date:
-        return _formatted_date(value, format_name, translation.get_language())
+        return _formatted_date(value, format_name, language or translation.get_language())
     return formats.date_format(template_localtime(value), format_name)
 
 
@@ -60,14 +60,14 @@ def _formatted_date(value, format_name, _language):
     return formats.date_format(value, format_name)
 
 
-def number(value, empty="–"):
+def number(value, empty="–", language=None):
     """Like Django's output of a number: localised (a decimal comma in Czech).
     A list has 50 numbers; the separators are looked up once per language."""
     if value is None:
         return empty
     if type(value) not in (int, float, decimal.Decimal):
         return formats.localize(value)
-    decimal_separator, grouping, thousands = _number_format(translation.get_language())
+    decimal_separator, grouping, thousands = _number_format(language or translation.get_language())
     return numberformat.format(value, decimal_separator, None, grouping, thousands, use_l10n=True)
 
 
@@ -77,6 +77,19 @@ def _number_format(language):
         formats.get_format(name, language)
         for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
     )
+
+
+def in_page_language(function):
+    """A filter that takes the language from the page's context (LANGUAGE_CODE,
+    which the i18n context processor sets once per page) instead of asking
+    Django's per-thread translation state, a 2 µs lookup that a list page
+    otherwise makes some 140 times."""
+
+    @pass_context
+    def filter_(context, value, *args):
+        return function(value, *args, language=context.get("LANGUAGE_CODE"))
+
+    return filter_
 
 
 def csrf_input_once(request):
@@ -92,9 +105,16 @@ def environment(**options):
     # Translations follow the language of the request, as in Django templates.
     env.install_gettext_callables(translation.gettext, translation.ngettext)
     env.globals.update(url=url, static=static)
-    env.filters.update(date=date, number=number, linebreaksbr=linebreaksbr)
     # Imported here: the engine is built after the apps are ready, this module before.
     from klienti.templatetags.case_labels import bank_label, status_label, step_name
 
-    env.filters.update(status_label=status_label, step_name=step_name, bank_label=bank_label)
+    localised = {
+        "date": date,
+        "number": number,
+        "status_label": status_label,
+        "step_name": step_name,
+        "bank_label": bank_label,
+    }
+    env.filters.update({name: in_page_language(f) for name, f in localised.items()})
+    env.filters.update(linebreaksbr=linebreaksbr)
     return env

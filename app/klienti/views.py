@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_http_methods
@@ -68,6 +70,15 @@ class DeferredJoinPaginator(Paginator):
     query MariaDB answers from the (opened_on, id, status) index alone, then
     only those rows. Selecting the rows directly with LIMIT/OFFSET makes MariaDB
     read (or sort) every row before the offset, on the last page all of them."""
+
+    def __init__(self, object_list, per_page, counter=None):
+        super().__init__(object_list, per_page)
+        self.counter = counter
+
+    @cached_property
+    def count(self):
+        """`counter()` when the caller knows a cheaper way to count the same rows."""
+        return self.counter() if self.counter else super().count
 
     def page(self, number):
         number = self.validate_number(number)
@@ -128,6 +139,17 @@ def dashboard(request):
     return render(request, "klienti/dashboard.html", context, using=FAST_TEMPLATES)
 
 
+def _filter_data(query):
+    """The filter fields of a query string, as a hashable key (`page` is not one)."""
+    return tuple(
+        (name, tuple(query.getlist(name))) for name in CaseFilterForm.base_fields if name in query
+    )
+
+
+def _filter_form(data):
+    return CaseFilterForm(MultiValueDict({name: list(values) for name, values in data}) or None)
+
+
 @lru_cache(maxsize=256)
 def _filters_html(language, data):
     """The filter form's fields as HTML for one language and one set of
@@ -135,7 +157,7 @@ def _filters_html(language, data):
     view, and rendering their 40-odd options cost a seventh of the page.
     Filters are never personal data (the search term travels apart, by POST);
     the cache is bounded, and a key is what the form was given."""
-    form = CaseFilterForm(MultiValueDict({name: list(values) for name, values in data}) or None)
+    form = _filter_form(data)
     return format_html_join(
         "\n",
         '<div class="field"><label for="{}">{}{}</label> {}</div>',
@@ -145,21 +167,29 @@ def _filters_html(language, data):
 
 def filters_html(query):
     """The filter fields for this request's query string (see _filters_html)."""
-    data = tuple(
-        (name, tuple(query.getlist(name))) for name in CaseFilterForm.base_fields if name in query
-    )
-    return _filters_html(get_language(), data)
+    return _filters_html(get_language(), _filter_data(query))
+
+
+@lru_cache(maxsize=256)
+def _cleaned_filters(data):
+    """The valid filter values for these fields, or None: validating builds a
+    form, whose deep copy of its fields and choices cost a quarter of a
+    millisecond, for the same few combinations (see _filters_html)."""
+    form = _filter_form(data)
+    return MappingProxyType(form.cleaned_data) if form.is_valid() else None
 
 
 @crm_user_required
 @require_http_methods(["GET", "POST"])
 def case_list(request):
     qs = _list_queryset(request.user)
-    filters = CaseFilterForm(request.GET or None)
+    data = _cleaned_filters(_filter_data(request.GET))
     search = SearchForm(request.POST or None)
     searching = False
-    if filters.is_valid():
-        data = filters.cleaned_data
+    narrowed = False
+    if data is not None:
+        # Every field but the order narrows the list, a filter added later too.
+        narrowed = any(value for name, value in data.items() if name != "sort")
         if data["status"]:
             qs = qs.filter(status=data["status"])
         if data["step"]:
@@ -178,7 +208,11 @@ def case_list(request):
             Q(name_index__in=hashes) | Q(email_index__in=hashes) | Q(birth_number_index__in=hashes)
         )
     qs = qs.order_by(sort, "-id")
-    page = DeferredJoinPaginator(qs, settings.CASES_PER_PAGE).get_page(request.GET.get("page"))
+    everything = roles.is_manager(request.user) and not (narrowed or searching)
+    paginator = DeferredJoinPaginator(
+        qs, settings.CASES_PER_PAGE, counter=access.count_all_cases if everything else None
+    )
+    page = paginator.get_page(request.GET.get("page"))
     if roles.is_manager(request.user):
         page.object_list = _with_advisers(page.object_list)
     query = request.GET.copy()

@@ -282,3 +282,18 @@ def test_home_routes_each_role(adviser, portal_user):
 def test_static_css_is_served_by_the_app(client):
     response = client.get("/static/klienti/css/app.css")
     assert response.status_code == 200
+
+
+def test_managers_unfiltered_count_leaves_out_erased_cases(adviser, manager, settings):
+    settings.CASES_PER_PAGE = 2
+    cases = [new_case(adviser) for _ in range(5)]
+    Klient.objects.filter(pk=cases[0].pk).update(status=Status.ERASED)
+    Klient.objects.filter(pk=cases[1].pk).update(status=Status.REJECTED)
+    client = logged_in(manager)
+    everything = client.get(reverse("klienti:list") + "?page=2&sort=opened_on").content.decode()
+    assert "4 případy" in everything and "Strana 2 z 2" in everything
+    pages = [client.get(reverse("klienti:list") + f"?page={n}").content.decode() for n in (1, 2)]
+    assert cases[0].reference not in "".join(pages)
+    # A filter counts the rows it selects, not the whole table.
+    rejected = client.get(reverse("klienti:list") + "?status=rejected").content.decode()
+    assert '<p class="count">1 případ</p>' in rejected and 'rel="next"' not in rejected

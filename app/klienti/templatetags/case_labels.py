@@ -26,15 +26,15 @@ def _labels(language):
 
 
 @register.filter
-def status_label(value):
-    return _labels(get_language())[0].get(value, value)
+def status_label(value, language=None):
+    return _labels(language or get_language())[0].get(value, value)
 
 
 @register.filter
-def step_name(value):
-    return _labels(get_language())[1].get(value, value)
+def step_name(value, language=None):
+    return _labels(language or get_language())[1].get(value, value)
 
 
 @register.filter
-def bank_label(value):
-    return _labels(get_language())[2].get(value, value)
+def bank_label(value, language=None):
+    return _labels(language or get_language())[2].get(value, value)
