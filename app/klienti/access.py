@@ -22,12 +22,15 @@ def cases_visible_to(user) -> QuerySet:
     return qs.none()
 
 
-def count_all_cases() -> int:
-    """How many cases a manager's unfiltered list holds: every case but the
-    erased ones. Counted as all rows less the erased rows, which MariaDB
-    answers by scanning its smallest index, in half the time it takes to test
-    `status <> 'erased'` row by row (1.2 against 2.6 ms for 10,000 cases), on
-    the page managers open most."""
+def count_visible_to(user) -> int:
+    """How many cases cases_visible_to(user) holds, before any filter.
+
+    A manager's are every case but the erased ones: counted as all rows less
+    the erased rows, which MariaDB answers by scanning its smallest index, in
+    half the time it takes to test `status <> 'erased'` row by row (1.2
+    against 2.6 ms for 10,000 cases), on the page managers open most."""
+    if roles.MANAGER not in roles.roles_of(user):
+        return cases_visible_to(user).count()
     table = connection.ops.quote_name(Klient._meta.db_table)
     status = connection.ops.quote_name(Klient._meta.get_field("status").column)
     with connection.cursor() as cursor:
