@@ -30,7 +30,7 @@ from cryptography.fernet import Fernet
 
 APP_DIR = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-PASSWORD = secrets.token_urlsafe(16)
+PASSWORD = secrets.token_urlsafe(16)  # may start with "-": passed as --password=...
 TARGETS = {"list": (100, 150), "detail": (50, None), "dashboard": (150, None)}  # p95 ms, req/s
 
 
@@ -191,7 +191,7 @@ def main():
     manage(env, "migrate", "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     manage(env, "seed_demo_data", "--cases", str(args.cases), "--advisers", str(args.advisers),
-           "--password", PASSWORD)  # fmt: skip
+           f"--password={PASSWORD}")  # fmt: skip
 
     port = free_port()
     gunicorn = subprocess.Popen(

@@ -79,7 +79,7 @@ def main():
     manage(env, "migrate", "--verbosity", "0")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     manage(env, "seed_demo_data", "--cases", str(args.cases), "--advisers", str(args.advisers),
-           "--password", PASSWORD)  # fmt: skip
+           f"--password={PASSWORD}")  # fmt: skip
     token = (
         subprocess.run(
             [sys.executable, "manage.py", "create_api_token", "manazer", "--name", "bench"],

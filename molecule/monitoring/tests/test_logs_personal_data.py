@@ -111,13 +111,13 @@ class Browser:
 def session(host):
     """Seeds a demo adviser (the app's own command, as the app user with the
     environment file), then drives the site as that adviser."""
-    password = secrets.token_urlsafe(16)
+    password = secrets.token_urlsafe(16)  # may start with "-": passed as --password=...
     with host.sudo():
         host.check_output(
             "systemd-run --quiet --wait --pipe --uid=hypoteky --gid=hypoteky"
             f" -p EnvironmentFile=/etc/hypoteky/hypoteky.env -E DJANGO_SETTINGS_MODULE=hypoteky.settings"
             f" --working-directory={RELEASE} {RELEASE}/venv/bin/python -m django"
-            f" seed_demo_data --cases 0 --advisers 1 --password {password}"
+            f" seed_demo_data --cases 0 --advisers 1 --password={password}"
         )
         cadata = host.file(ROOT_CA).content_string
     domain = host.ansible("debug", "var=hypoteky_domain", check=False)["hypoteky_domain"]

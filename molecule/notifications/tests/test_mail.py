@@ -57,8 +57,8 @@ def test_sink_refuses_what_a_real_relay_refuses(host, changes, error):
 def demo(host):
     """Demo advisers and cases (seeded as the app user), and what the
     database says is due today: {adviser e-mail: [case id per open step]}."""
-    password = secrets.token_urlsafe(16)
-    result = manage(host, "seed_demo_data", "--cases", "40", "--advisers", "3", "--seed", "5", "--password", password)
+    password = secrets.token_urlsafe(16)  # may start with "-": passed as --password=...
+    result = manage(host, "seed_demo_data", "--cases", "40", "--advisers", "3", "--seed", "5", f"--password={password}")
     assert result.rc == 0, result.stderr
     day = today(host)
     rows = sql_rows(
